@@ -1,0 +1,2 @@
+/* argv.c */
+#include "argv.h"

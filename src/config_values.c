@@ -1,0 +1,2 @@
+/* config_values.c */
+#include "config_values.h"

@@ -1,0 +1,2 @@
+/* ctl.c */
+#include "ctl.h"

@@ -1,0 +1,3 @@
+#ifndef TEND_CTL_H
+#define TEND_CTL_H
+#endif

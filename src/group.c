@@ -1,0 +1,2 @@
+/* group.c */
+#include "group.h"

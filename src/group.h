@@ -1,0 +1,3 @@
+#ifndef TEND_GROUP_H
+#define TEND_GROUP_H
+#endif

@@ -1,0 +1,2 @@
+/* log.c */
+#include "log.h"

@@ -1,0 +1,37 @@
+/* log.h: tend's one logger. Lines go to stderr, text or JSON, and never
+ * block PID 1: a line that cannot be written at once is dropped and
+ * counted, and the count is reported with the next line that gets out. */
+#ifndef TEND_LOG_H
+#define TEND_LOG_H
+
+#include <stdarg.h>
+
+enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
+enum log_format { LOG_FORMAT_TEXT, LOG_FORMAT_JSON };
+
+/* Prepare the non-blocking output (a private non-blocking open of fd 2
+ * where the kernel allows it). Call once, early; safe to call again. */
+void log_open(void);
+void log_set_format(enum log_format format);
+void log_set_level(enum log_level level);
+enum log_level log_get_level(void);
+/* Adjust the level by steps (-v: +1, -q: -1), clamped. */
+void log_adjust_level(int steps);
+
+/* The general form: service may be NULL, event is a short machine word
+ * ("start", "exit", "restart", ...). errno is preserved. */
+void log_event(enum log_level level, const char *service, const char *event,
+	       const char *format, ...) __attribute__((format(printf, 4, 5)));
+void log_event_v(enum log_level level, const char *service, const char *event,
+		 const char *format, va_list arguments);
+
+void log_error(const char *format, ...) __attribute__((format(printf, 1, 2)));
+void log_warn(const char *format, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *format, ...) __attribute__((format(printf, 1, 2)));
+void log_debug(const char *format, ...) __attribute__((format(printf, 1, 2)));
+
+/* Parse "text"/"json" and "error"/"warn"/"info"/"debug"; -1 if unknown. */
+int log_format_from_name(const char *name);
+int log_level_from_name(const char *name);
+
+#endif

@@ -1,0 +1,61 @@
+/* loop.h: the one event loop. Every input is a file descriptor watched with
+ * epoll; every timed action is a deadline on the monotonic clock kept in a
+ * min-heap. The loop sleeps until the earliest deadline or an fd event:
+ * with no deadline due it sleeps forever, so an idle tend makes no wakeups.
+ * Only loop_run() waits. */
+#ifndef TEND_LOOP_H
+#define TEND_LOOP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct watch;
+typedef void watch_callback(struct watch *watch, uint32_t events);
+
+/* An fd watcher, embedded in its owner (use container_of-style casts or the
+ * context pointer). */
+struct watch {
+	int fd;
+	watch_callback *callback;
+	void *context;
+	bool active;
+};
+
+struct timer;
+typedef void timer_callback(struct timer *timer);
+
+/* A deadline, embedded in its owner. heap_index is the loop's business. */
+struct timer {
+	int64_t due_ms;
+	timer_callback *callback;
+	void *context;
+	size_t heap_index; /* 0 = not armed */
+};
+
+/* Create the epoll instance; returns 0 or -1 with errno. */
+int loop_init(void);
+void loop_close(void);
+
+/* Watch fd for events (EPOLLIN, EPOLLOUT...). Returns 0 or -1 (logged). */
+int loop_watch_add(struct watch *watch, uint32_t events);
+int loop_watch_modify(struct watch *watch, uint32_t events);
+/* Stop watching (does not close the fd). Safe on an inactive watch. */
+void loop_watch_remove(struct watch *watch);
+
+/* Arm (or re-arm) a timer at an absolute monotonic time. Returns 0 or -1
+ * when memory for the heap cannot be had (logged). */
+int loop_timer_set(struct timer *timer, int64_t due_ms);
+void loop_timer_cancel(struct timer *timer);
+static inline bool loop_timer_armed(const struct timer *timer)
+{
+	return timer->heap_index != 0;
+}
+
+/* Run until loop_stop() is called. Returns 0. */
+int loop_run(void);
+void loop_stop(void);
+/* The time the current turn of the loop started (cheap "now"). */
+int64_t loop_now(void);
+
+#endif

@@ -1,0 +1,2 @@
+/* options.c */
+#include "options.h"

@@ -1,0 +1,3 @@
+#ifndef TEND_OPTIONS_H
+#define TEND_OPTIONS_H
+#endif

@@ -1,0 +1,2 @@
+/* reaper.c */
+#include "reaper.h"

@@ -1,0 +1,2 @@
+/* service.c */
+#include "service.h"

@@ -1,0 +1,3 @@
+#ifndef TEND_SERVICE_H
+#define TEND_SERVICE_H
+#endif

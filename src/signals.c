@@ -1,0 +1,2 @@
+/* signals.c */
+#include "signals.h"

@@ -1,0 +1,28 @@
+/* signals.h: signal names and numbers, tend's own signal setup (everything
+ * blocked and read from a signalfd), and the reset a child needs before it
+ * execs (default dispositions, empty mask). */
+#ifndef TEND_SIGNALS_H
+#define TEND_SIGNALS_H
+
+#include <signal.h>
+#include <stdbool.h>
+
+/* "TERM", "SIGTERM", "term", "15" -> 15; -1 if not a valid signal (0 is
+ * not valid). Real-time signals as "RTMIN+3" / "SIGRTMIN+3". */
+int signal_from_name(const char *name);
+/* "SIGTERM"; "SIGRTMIN+3"; "SIG?" for an unknown number. Static storage. */
+const char *signal_name(int signal_number);
+
+/* Block every signal that can be blocked and return a signalfd
+ * (O_CLOEXEC|O_NONBLOCK) that reads them all; -1 on failure (logged).
+ * Also sets SIGTTIN, SIGTTOU and SIGTSTP ignored is NOT done: blocked
+ * signals are never acted on, so PID 1 cannot be stopped by job control. */
+int signals_block_all(void);
+
+/* In a freshly forked child: every disposition back to SIG_DFL. The mask is
+ * left alone (still all blocked) so setup cannot be interrupted; call
+ * signals_child_unblock() just before exec. Async-signal-safe. */
+void signals_child_reset_dispositions(void);
+void signals_child_unblock(void);
+
+#endif

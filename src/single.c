@@ -1,0 +1,2 @@
+/* single.c */
+#include "single.h"

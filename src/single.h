@@ -1,0 +1,3 @@
+#ifndef TEND_SINGLE_H
+#define TEND_SINGLE_H
+#endif

@@ -1,0 +1,2 @@
+/* spawn.c */
+#include "spawn.h"

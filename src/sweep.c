@@ -1,0 +1,2 @@
+/* sweep.c */
+#include "sweep.h"

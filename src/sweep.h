@@ -1,0 +1,3 @@
+#ifndef TEND_SWEEP_H
+#define TEND_SWEEP_H
+#endif

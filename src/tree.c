@@ -1,0 +1,2 @@
+/* tree.c */
+#include "tree.h"

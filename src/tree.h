@@ -1,0 +1,3 @@
+#ifndef TEND_TREE_H
+#define TEND_TREE_H
+#endif

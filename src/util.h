@@ -1,0 +1,43 @@
+/* util.h: small helpers shared by every module (allocation that survives,
+ * time, string building). */
+#ifndef TEND_UTIL_H
+#define TEND_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Milliseconds on the monotonic clock; the only clock tend schedules by. */
+int64_t monotonic_ms(void);
+
+/* Allocation that logs and returns NULL instead of aborting: PID 1 must
+ * survive a failed allocation at run time, so callers check. */
+void *xcalloc(size_t count, size_t size);
+char *xstrdup(const char *text);
+/* Duplicate at most length bytes and terminate. */
+char *xstrndup(const char *text, size_t length);
+
+/* A growable string for building messages; bounded by the caller. */
+struct strbuf {
+	char *data;
+	size_t length;
+	size_t capacity;
+	bool failed;
+};
+void strbuf_append(struct strbuf *buffer, const char *text, size_t length);
+void strbuf_printf(struct strbuf *buffer, const char *format, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Give the built string to the caller (NULL if any append failed). */
+char *strbuf_take(struct strbuf *buffer);
+void strbuf_free(struct strbuf *buffer);
+
+/* Write all of buffer to fd, retrying on EINTR; returns 0 or -1 (errno). */
+int write_all(int fd, const void *buffer, size_t length);
+
+/* Format "NAME.N" style names and similar without surprises. */
+size_t string_copy(char *destination, size_t size, const char *source);
+
+/* Free a NULL-terminated vector of strings and the vector. */
+void string_vector_free(char **vector);
+
+#endif
