@@ -513,7 +513,10 @@ class Tend:
         return "\n".join(lines)
 
     def exec(self, argv, timeout=10.0, **kw):
-        """Run argv inside the namespace, as `docker exec` would (nsenter)."""
+        """Run argv inside the namespace, as `docker exec` would (nsenter);
+        returns subprocess.CompletedProcess (text).  Output is captured, so
+        it also waits for background processes that keep stdout open (pass
+        stdout=subprocess.DEVNULL, stderr=... to avoid that)."""
         return self.t.nsenter(self.init_pid, argv, timeout=timeout, **kw)
 
     def spawn_in_ns(self, argv, **kw):
@@ -666,7 +669,7 @@ class T:
 
     def tend(self, args, mode="pid1", env=None, pass_fds=(), pty=False,
              stdin=None, binary=None, cwd=None, stderr_to_pty=False,
-             prefix=()):
+             prefix=(), kill_child=True):
         """Start tend with `args` (a list); see the module doc for `mode`.
 
         env: variables added to (value None: removed from) the environment.
@@ -674,6 +677,8 @@ class T:
              a new session (`setsid --ctty`), like `docker run -it`; stderr
              stays a pipe unless stderr_to_pty.  Write with write_pty().
         binary: run this file instead of TEND_BINARY (e.g. a tendctl link).
+        kill_child: pass --kill-child to unshare (pid1/sub), so tend gets
+             SIGKILL when unshare dies; False to test `-p`.
         prefix: argv that execs the rest (e.g. a wrapper script, `prlimit
              --nofile=N --`): tend is found once it has exec'd.
         """
@@ -691,16 +696,16 @@ class T:
             args = ["-s"] + args       # tini needs -s to be a subreaper
         prefix = list(prefix)
         status_file = hold_file = None
+        unshare = ["unshare", "--pid", "--fork", "--mount-proc"] + (
+            ["--kill-child"] if kill_child else [])
         if mode == "pid1":
-            argv = ["unshare", "--pid", "--fork", "--mount-proc", "--kill-child"]
-            argv += prefix + [binary] + args
+            argv = unshare + prefix + [binary] + args
         elif mode == "sub":
             n = len(self.tends)
             status_file = self.path(".tend-status-%d" % n)
             hold_file = self.path(".tend-hold-%d" % n)
             open(hold_file, "w").close()
-            argv = ["unshare", "--pid", "--fork", "--mount-proc", "--kill-child",
-                    PY, LAUNCHER, status_file, hold_file, "--"] + prefix + [binary] + args
+            argv = unshare + [PY, LAUNCHER, status_file, hold_file, "--"] + prefix + [binary] + args
         else:
             argv = prefix + [binary] + args
         e = dict(os.environ)

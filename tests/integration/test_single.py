@@ -450,11 +450,10 @@ def test_not_pid1_terminates_own_leftovers_only(t):
 
 # --------------------------------------------------- early signals
 
-@timeout(40)
-def test_sigterm_right_after_start(t):
+def _early_term(t, mode, runs):
     codes = []
-    for i in range(20):
-        td = t.tend(["--", SLEEP, "100"])
+    for i in range(runs):
+        td = t.tend(["--", SLEEP, "100"], mode=mode)
         pid = td.find_pid(5, 0.0005)
         time.sleep(0.001)
         os.kill(pid, signal.SIGTERM)
@@ -462,8 +461,47 @@ def test_sigterm_right_after_start(t):
             rc = td.wait(5)
         except Fail:
             raise Fail("run %d: tend did not exit within 5s of a SIGTERM sent "
-                       "right after start" % i)
+                       "right after start (codes so far %s)" % (i, codes))
         codes.append(rc)
         check(rc in (0, 143), "run %d: exit status %d after an early SIGTERM" % (i, rc))
-        eq(h.descendants(td.proc.pid), [], "processes left after run %d" % i)
+        if mode == "sub":
+            init = td.init_pid
+            left = []
+
+            def only_init():
+                left[:] = [p for p in td.ns_pids() if p != init]
+                return not left
+            try:
+                wait_until(only_init, 1, "nothing but the launcher in the namespace")
+            except Fail:
+                raise Fail("run %d: left behind after tend exited: %s"
+                           % (i, [" ".join(h.cmdline(p)) or h.stat(p) for p in left]))
+            td.stop()
     t.note("exit codes: %s" % codes)
+
+
+@timeout(40)
+def test_sigterm_right_after_start_pid1(t):
+    _early_term(t, "pid1", 20)
+
+
+@timeout(40)
+def test_sigterm_right_after_start_not_pid1(t):
+    _early_term(t, "sub", 10)
+
+
+# --------------------------------------------------- other options
+
+def test_s_accepted(t):
+    td = t.run_tend(["-s", "--", "sh", "-c", "exit 0"], timeout=10)
+    eq(td.returncode, 0, "exit status of `tend -s -- sh -c 'exit 0'`")
+
+
+def test_p_parent_death_signal(t):
+    # `unshare ... tend -p KILL -- sleep 100`; kill -9 the unshare process
+    td = t.tend(["-p", "SIGKILL", "--", SLEEP, "100"], kill_child=False)
+    pid = td.pid
+    child = td.child(10, exe_path=SLEEP)
+    os.kill(td.proc.pid, signal.SIGKILL)
+    wait_until(lambda: not h.alive(pid), 5, "tend to die with its parent (-p SIGKILL)")
+    wait_until(lambda: not h.alive(child), 5, "the child to die with the namespace")
