@@ -425,6 +425,11 @@ class Tend:
     def log_text(self):
         return "\n".join(self.log)
 
+    def mark(self):
+        """Current number of log lines: pass it as wait_for_log(start=...) to
+        match only what is logged after this point."""
+        return len(self.log)
+
     def wait_for_log(self, regex, timeout=5.0, start=0):
         """First stderr line (from index `start`) matching regex -> re.Match."""
         rx = re.compile(regex)

@@ -388,7 +388,7 @@ def test_pty_child_is_foreground_and_ctrl_c_exits_130(t):
     eq(td.wait(5), 130, "exit status after Ctrl-C")
 
 
-def test_no_pty_leaves_no_controlling_terminal_games(t):
+def test_sigint_without_tty_exits_130(t):
     # stdin is /dev/null: no tcsetpgrp; the child still runs normally
     td, child = _sleeping_child(t)
     eq(h.stat(child).tty_nr, h.stat(td.pid).tty_nr, "the child's controlling tty")
