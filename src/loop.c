@@ -1,2 +1,209 @@
-/* loop.c */
+/* loop.c: the one event loop (epoll for fds, a min-heap of deadlines).
+ *
+ * Invariants: only loop_run() waits; the wait's timeout is the earliest
+ * deadline (none armed: wait forever, so an idle tend never wakes); a watch
+ * removed by a callback is also removed from the batch of events being
+ * dispatched, so no callback ever sees a freed watch. */
 #include "loop.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "util.h"
+
+enum { EVENT_BATCH = 64, TIMERS_PER_TURN = 4096 };
+
+static struct {
+	int epoll_fd;
+	bool running;
+	int64_t now;
+	struct timer **heap; /* 1-based binary min-heap on due_ms */
+	size_t heap_count;
+	size_t heap_capacity;
+	struct epoll_event batch[EVENT_BATCH];
+	int batch_count;
+} loop = { .epoll_fd = -1 };
+
+int loop_init(void)
+{
+	loop.epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (loop.epoll_fd < 0)
+		return -1;
+	loop.now = monotonic_ms();
+	return 0;
+}
+
+void loop_close(void)
+{
+	if (loop.epoll_fd >= 0)
+		close(loop.epoll_fd);
+	loop.epoll_fd = -1;
+	free(loop.heap);
+	loop.heap = NULL;
+	loop.heap_count = loop.heap_capacity = 0;
+}
+
+static int watch_control(struct watch *watch, int operation, uint32_t events)
+{
+	struct epoll_event event = { .events = events, .data.ptr = watch };
+	if (epoll_ctl(loop.epoll_fd, operation, watch->fd, &event) < 0) {
+		log_error("cannot watch fd %d: %s", watch->fd, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int loop_watch_add(struct watch *watch, uint32_t events)
+{
+	if (watch_control(watch, EPOLL_CTL_ADD, events) < 0)
+		return -1;
+	watch->active = true;
+	return 0;
+}
+
+int loop_watch_modify(struct watch *watch, uint32_t events)
+{
+	return watch_control(watch, EPOLL_CTL_MOD, events);
+}
+
+void loop_watch_remove(struct watch *watch)
+{
+	if (!watch->active)
+		return;
+	/* EPOLL_CTL_DEL can only fail if the fd is already closed (then epoll
+	 * dropped it itself), so its result does not matter. */
+	epoll_ctl(loop.epoll_fd, EPOLL_CTL_DEL, watch->fd, NULL);
+	watch->active = false;
+	for (int i = 0; i < loop.batch_count; i++)
+		if (loop.batch[i].data.ptr == watch)
+			loop.batch[i].data.ptr = NULL;
+}
+
+static void heap_place(size_t index, struct timer *timer)
+{
+	loop.heap[index] = timer;
+	timer->heap_index = index;
+}
+
+static void heap_up(size_t index)
+{
+	struct timer *timer = loop.heap[index];
+	while (index > 1 && loop.heap[index / 2]->due_ms > timer->due_ms) {
+		heap_place(index, loop.heap[index / 2]);
+		index /= 2;
+	}
+	heap_place(index, timer);
+}
+
+static void heap_down(size_t index)
+{
+	struct timer *timer = loop.heap[index];
+	for (;;) {
+		size_t child = index * 2;
+		if (child > loop.heap_count)
+			break;
+		if (child < loop.heap_count && loop.heap[child + 1]->due_ms < loop.heap[child]->due_ms)
+			child++;
+		if (loop.heap[child]->due_ms >= timer->due_ms)
+			break;
+		heap_place(index, loop.heap[child]);
+		index = child;
+	}
+	heap_place(index, timer);
+}
+
+void loop_timer_cancel(struct timer *timer)
+{
+	size_t index = timer->heap_index;
+	if (index == 0)
+		return;
+	struct timer *last = loop.heap[loop.heap_count--];
+	timer->heap_index = 0;
+	if (last == timer)
+		return;
+	heap_place(index, last);
+	heap_up(index);
+	heap_down(last->heap_index);
+}
+
+int loop_timer_set(struct timer *timer, int64_t due_ms)
+{
+	if (timer->heap_index != 0) {
+		timer->due_ms = due_ms;
+		heap_up(timer->heap_index);
+		heap_down(timer->heap_index);
+		return 0;
+	}
+	if (loop.heap_count + 1 >= loop.heap_capacity) {
+		size_t capacity = loop.heap_capacity ? loop.heap_capacity * 2 : 64;
+		struct timer **grown = realloc(loop.heap, capacity * sizeof *grown);
+		if (grown == NULL) {
+			log_error("out of memory for timers");
+			return -1;
+		}
+		loop.heap = grown;
+		loop.heap_capacity = capacity;
+	}
+	timer->due_ms = due_ms;
+	loop.heap_count++;
+	heap_place(loop.heap_count, timer);
+	heap_up(loop.heap_count);
+	return 0;
+}
+
+/* Fire the timers that are due; a callback may re-arm its own timer. */
+static void fire_due_timers(void)
+{
+	for (int fired = 0; fired < TIMERS_PER_TURN && loop.heap_count > 0; fired++) {
+		struct timer *timer = loop.heap[1];
+		if (timer->due_ms > loop.now)
+			break;
+		loop_timer_cancel(timer);
+		timer->callback(timer);
+		if (!loop.running)
+			return;
+	}
+}
+
+static int next_timeout(void)
+{
+	if (loop.heap_count == 0)
+		return -1;
+	int64_t wait = loop.heap[1]->due_ms - monotonic_ms();
+	if (wait <= 0)
+		return 0;
+	return wait > 24 * 3600 * 1000 ? 24 * 3600 * 1000 : (int)wait;
+}
+
+int loop_run(void)
+{
+	loop.running = true;
+	while (loop.running) {
+		loop.now = monotonic_ms();
+		fire_due_timers();
+		if (!loop.running)
+			break;
+		int count = epoll_wait(loop.epoll_fd, loop.batch, EVENT_BATCH, next_timeout());
+		if (count < 0) {
+			if (errno != EINTR)
+				log_error("epoll_wait failed: %s", strerror(errno));
+			continue;
+		}
+		loop.now = monotonic_ms();
+		loop.batch_count = count;
+		for (int i = 0; i < count && loop.running; i++) {
+			struct watch *watch = loop.batch[i].data.ptr;
+			if (watch != NULL)
+				watch->callback(watch, loop.batch[i].events);
+		}
+		loop.batch_count = 0;
+	}
+	return 0;
+}
+
+void loop_stop(void) { loop.running = false; }
+int64_t loop_now(void) { return loop.now; }

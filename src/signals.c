@@ -1,2 +1,121 @@
-/* signals.c */
+/* signals.c: signal names, tend's signalfd, and a child's reset. */
 #include "signals.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/signalfd.h>
+
+#include "log.h"
+
+static const char *const names[] = {
+	[SIGHUP] = "HUP",   [SIGINT] = "INT",       [SIGQUIT] = "QUIT",   [SIGILL] = "ILL",
+	[SIGTRAP] = "TRAP", [SIGABRT] = "ABRT",     [SIGBUS] = "BUS",     [SIGFPE] = "FPE",
+	[SIGKILL] = "KILL", [SIGUSR1] = "USR1",     [SIGSEGV] = "SEGV",   [SIGUSR2] = "USR2",
+	[SIGPIPE] = "PIPE", [SIGALRM] = "ALRM",     [SIGTERM] = "TERM",   [SIGSTKFLT] = "STKFLT",
+	[SIGCHLD] = "CHLD", [SIGCONT] = "CONT",     [SIGSTOP] = "STOP",   [SIGTSTP] = "TSTP",
+	[SIGTTIN] = "TTIN", [SIGTTOU] = "TTOU",     [SIGURG] = "URG",     [SIGXCPU] = "XCPU",
+	[SIGXFSZ] = "XFSZ", [SIGVTALRM] = "VTALRM", [SIGPROF] = "PROF",   [SIGWINCH] = "WINCH",
+	[SIGIO] = "IO",     [SIGPWR] = "PWR",       [SIGSYS] = "SYS",
+};
+
+static const struct {
+	const char *alias;
+	int number;
+} aliases[] = { { "IOT", SIGABRT }, { "POLL", SIGIO }, { "CLD", SIGCHLD } };
+
+/* "N" with nothing after it, within [minimum, maximum]; -1 otherwise. */
+static int parse_small_number(const char *text, int minimum, int maximum)
+{
+	char *end;
+	if (*text < '0' || *text > '9')
+		return -1;
+	errno = 0;
+	long value = strtol(text, &end, 10);
+	if (errno != 0 || *end != '\0' || value < minimum || value > maximum)
+		return -1;
+	return (int)value;
+}
+
+int signal_from_name(const char *name)
+{
+	if (name == NULL || *name == '\0')
+		return -1;
+	if (*name >= '0' && *name <= '9')
+		return parse_small_number(name, 1, SIGRTMAX);
+	if (strncasecmp(name, "SIG", 3) == 0)
+		name += 3;
+	for (int number = 1; number < (int)(sizeof names / sizeof names[0]); number++)
+		if (names[number] != NULL && strcasecmp(name, names[number]) == 0)
+			return number;
+	for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
+		if (strcasecmp(name, aliases[i].alias) == 0)
+			return aliases[i].number;
+	if (strncasecmp(name, "RTMIN", 5) == 0) {
+		if (name[5] == '\0')
+			return SIGRTMIN;
+		if (name[5] != '+')
+			return -1;
+		int offset = parse_small_number(name + 6, 0, SIGRTMAX - SIGRTMIN);
+		return offset < 0 ? -1 : SIGRTMIN + offset;
+	}
+	if (strncasecmp(name, "RTMAX", 5) == 0) {
+		if (name[5] == '\0')
+			return SIGRTMAX;
+		if (name[5] != '-')
+			return -1;
+		int offset = parse_small_number(name + 6, 0, SIGRTMAX - SIGRTMIN);
+		return offset < 0 ? -1 : SIGRTMAX - offset;
+	}
+	return -1;
+}
+
+const char *signal_name(int signal_number)
+{
+	static char buffer[24];
+	if (signal_number > 0 && signal_number < (int)(sizeof names / sizeof names[0]) &&
+	    names[signal_number] != NULL) {
+		snprintf(buffer, sizeof buffer, "SIG%s", names[signal_number]);
+		return buffer;
+	}
+	if (signal_number >= SIGRTMIN && signal_number <= SIGRTMAX) {
+		snprintf(buffer, sizeof buffer, "SIGRTMIN+%d", signal_number - SIGRTMIN);
+		return buffer;
+	}
+	snprintf(buffer, sizeof buffer, "SIG%d", signal_number);
+	return buffer;
+}
+
+int signals_block_all(void)
+{
+	sigset_t all;
+	sigfillset(&all);
+	if (sigprocmask(SIG_SETMASK, &all, NULL) < 0) {
+		log_error("cannot block signals: %s", strerror(errno));
+		return -1;
+	}
+	int fd = signalfd(-1, &all, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (fd < 0)
+		log_error("cannot create signalfd: %s", strerror(errno));
+	return fd;
+}
+
+void signals_child_reset_dispositions(void)
+{
+	struct sigaction action;
+	memset(&action, 0, sizeof action);
+	action.sa_handler = SIG_DFL;
+	sigemptyset(&action.sa_mask);
+	for (int number = 1; number < NSIG; number++)
+		if (number != SIGKILL && number != SIGSTOP)
+			sigaction(number, &action, NULL); /* EINVAL for glibc-reserved ones */
+}
+
+void signals_child_unblock(void)
+{
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}

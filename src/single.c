@@ -1,2 +1,209 @@
-/* single.c */
+/* single.c: single-command mode (SPEC §1.2).
+ *
+ * Phases: the child runs (signals are forwarded, orphans reaped); the child
+ * has exited (its status is kept; leftovers get SIGTERM, then SIGKILL at
+ * --grace); nothing is left (waitpid says ECHILD): exit with the child's
+ * status. tend exits as soon as the last process is reaped, never sleeping
+ * out the grace period. */
 #include "single.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "loop.h"
+#include "reaper.h"
+#include "signals.h"
+#include "spawn.h"
+#include "sweep.h"
+
+/* After SIGKILL, how long to wait for the kernel to finish the leftovers
+ * (a process in uninterruptible sleep dies only when its I/O ends). */
+enum { FINAL_WAIT_MS = 2000 };
+
+enum phase { PHASE_RUNNING, PHASE_DRAINING, PHASE_KILLED };
+
+static struct {
+	const struct options *options;
+	enum phase phase;
+	pid_t child;
+	struct exit_status status;
+	int exit_code;
+	struct watch signals;
+	struct watch report;
+	struct timer deadline;
+} single;
+
+bool single_should_forward(int signal_number, pid_t sender, pid_t self)
+{
+	if (signal_number == SIGCHLD)
+		return false;
+	/* A write to a closed stderr raises SIGPIPE in tend itself (it is
+	 * blocked, so it waits in the signalfd): that one is not the child's. */
+	if (signal_number == SIGPIPE && sender == self)
+		return false;
+	return true;
+}
+
+static void finish(void)
+{
+	loop_stop();
+}
+
+static void check_report(void)
+{
+	enum spawn_stage stage;
+	int error;
+	if (single.report.fd < 0)
+		return;
+	int result = spawn_read_report(single.report.fd, &stage, &error);
+	if (result < 0)
+		return; /* nothing yet */
+	if (result == 1)
+		log_event(LOG_LEVEL_ERROR, NULL, "exec", "cannot run %s: %s failed: %s",
+			  single.options->command[0], spawn_stage_name(stage), strerror(error));
+	loop_watch_remove(&single.report);
+	close(single.report.fd);
+	single.report.fd = -1;
+}
+
+static void on_report(struct watch *watch, uint32_t events)
+{
+	(void)watch;
+	(void)events;
+	check_report();
+}
+
+static void on_deadline(struct timer *timer)
+{
+	(void)timer;
+	if (single.phase == PHASE_DRAINING) {
+		log_event(LOG_LEVEL_WARN, NULL, "shutdown",
+			  "leftover processes still running after the grace period: SIGKILL");
+		sweep_signal_leftovers(SIGKILL);
+		single.phase = PHASE_KILLED;
+		loop_timer_set(&single.deadline, loop_now() + FINAL_WAIT_MS);
+		return;
+	}
+	log_event(LOG_LEVEL_ERROR, NULL, "shutdown",
+		  "leftover processes did not die after SIGKILL; exiting anyway");
+	finish();
+}
+
+/* The child is gone: terminate what it left, or finish if nothing is. */
+static void begin_draining(void)
+{
+	bool no_children;
+	single.phase = PHASE_DRAINING;
+	reaper_collect(&no_children);
+	if (no_children) {
+		finish();
+		return;
+	}
+	if (sweep_signal_leftovers(SIGTERM) > 0) {
+		log_event(LOG_LEVEL_INFO, NULL, "shutdown",
+			  "terminating leftover processes (SIGKILL in %lld ms)",
+			  (long long)single.options->grace_ms);
+		sweep_signal_leftovers(SIGCONT); /* a stopped process cannot act on TERM */
+	}
+	loop_timer_set(&single.deadline, loop_now() + single.options->grace_ms);
+}
+
+static void on_child_exit(void *context, pid_t pid, struct exit_status status)
+{
+	(void)context;
+	char description[64];
+	check_report();
+	single.status = status;
+	single.exit_code = options_map_exit_code(single.options, exit_status_shell_code(status));
+	log_event(LOG_LEVEL_DEBUG, NULL, "exit", "child %d: %s", (int)pid,
+		  exit_status_describe(status, description, sizeof description));
+	single.child = 0;
+	begin_draining();
+}
+
+static void forward(int signal_number)
+{
+	if (single.child <= 0)
+		return;
+	pid_t target = single.options->process_group ? -single.child : single.child;
+	if (kill(target, signal_number) < 0 && errno == ESRCH && target < 0)
+		kill(single.child, signal_number); /* the group is gone but not the child */
+}
+
+static void on_signal(struct watch *watch, uint32_t events)
+{
+	(void)events;
+	struct signalfd_siginfo info;
+	bool reap = false;
+	while (read(watch->fd, &info, sizeof info) == (ssize_t)sizeof info) {
+		int number = (int)info.ssi_signo;
+		if (number == SIGCHLD)
+			reap = true;
+		else if (single.phase == PHASE_RUNNING &&
+			 single_should_forward(number, (pid_t)info.ssi_pid, getpid()))
+			forward(number);
+		else
+			log_event(LOG_LEVEL_DEBUG, NULL, "signal", "ignoring %s", signal_name(number));
+	}
+	if (!reap)
+		return;
+	bool no_children;
+	reaper_collect(&no_children);
+	if (single.phase != PHASE_RUNNING && no_children)
+		finish();
+}
+
+static int start_child(void)
+{
+	struct spawn_request request;
+	struct spawn_result result;
+	spawn_request_init(&request);
+	request.argv = single.options->command;
+	request.isolation = SPAWN_PROCESS_GROUP;
+	/* Only hand over the terminal when tend itself is in the foreground:
+	 * `tend -- sh &` from an interactive shell must not steal it. */
+	request.take_terminal = isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
+	if (spawn_start(&request, &result) < 0) {
+		log_event(LOG_LEVEL_ERROR, NULL, "exec", "cannot start %s: %s failed: %s",
+			  single.options->command[0], spawn_stage_name(result.failed_stage),
+			  strerror(result.error));
+		return -1;
+	}
+	single.child = result.pid;
+	single.report = (struct watch){ .fd = result.report_fd, .callback = on_report };
+	if (loop_watch_add(&single.report, EPOLLIN) < 0 ||
+	    reaper_watch(result.pid, on_child_exit, NULL) < 0)
+		return -1;
+	log_event(LOG_LEVEL_DEBUG, NULL, "start", "%s: pid %d", single.options->command[0],
+		  (int)result.pid);
+	return 0;
+}
+
+int single_run(const struct options *options, int signal_fd)
+{
+	single.options = options;
+	single.phase = PHASE_RUNNING;
+	single.exit_code = 1;
+	single.deadline = (struct timer){ .callback = on_deadline };
+	single.signals = (struct watch){ .fd = signal_fd, .callback = on_signal };
+	if (loop_watch_add(&single.signals, EPOLLIN) < 0)
+		return 1;
+	/* Children we inherited from whoever exec'd us are reaped, never taken
+	 * for the command. */
+	reaper_collect(NULL);
+	if (start_child() < 0) {
+		if (single.child <= 0)
+			return 1;
+		kill(single.child, SIGKILL); /* cannot supervise it: do not leave it */
+	}
+	loop_run();
+	if (single.report.fd >= 0)
+		close(single.report.fd);
+	loop_watch_remove(&single.signals);
+	return single.exit_code;
+}

@@ -1,2 +1,146 @@
-/* util.c */
+/* util.c: small helpers shared by every module. */
 #include "util.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+int64_t monotonic_ms(void)
+{
+	struct timespec now;
+	/* CLOCK_MONOTONIC cannot fail with a valid clock id and pointer. */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+void *xcalloc(size_t count, size_t size)
+{
+	void *memory = calloc(count ? count : 1, size ? size : 1);
+	if (memory == NULL)
+		log_error("out of memory (%zu x %zu bytes)", count, size);
+	return memory;
+}
+
+char *xstrndup(const char *text, size_t length)
+{
+	char *copy = malloc(length + 1);
+	if (copy == NULL) {
+		log_error("out of memory (%zu bytes)", length + 1);
+		return NULL;
+	}
+	memcpy(copy, text, length);
+	copy[length] = '\0';
+	return copy;
+}
+
+char *xstrdup(const char *text)
+{
+	return text == NULL ? NULL : xstrndup(text, strlen(text));
+}
+
+void strbuf_append(struct strbuf *buffer, const char *text, size_t length)
+{
+	if (buffer->failed)
+		return;
+	if (buffer->length + length + 1 > buffer->capacity) {
+		size_t capacity = buffer->capacity ? buffer->capacity : 64;
+		while (capacity < buffer->length + length + 1)
+			capacity *= 2;
+		char *grown = realloc(buffer->data, capacity);
+		if (grown == NULL) {
+			buffer->failed = true;
+			return;
+		}
+		buffer->data = grown;
+		buffer->capacity = capacity;
+	}
+	memcpy(buffer->data + buffer->length, text, length);
+	buffer->length += length;
+	buffer->data[buffer->length] = '\0';
+}
+
+void strbuf_printf(struct strbuf *buffer, const char *format, ...)
+{
+	char stack[256];
+	va_list arguments;
+	va_start(arguments, format);
+	int length = vsnprintf(stack, sizeof stack, format, arguments);
+	va_end(arguments);
+	if (length < 0) {
+		buffer->failed = true;
+		return;
+	}
+	if ((size_t)length < sizeof stack) {
+		strbuf_append(buffer, stack, (size_t)length);
+		return;
+	}
+	char *heap = malloc((size_t)length + 1);
+	if (heap == NULL) {
+		buffer->failed = true;
+		return;
+	}
+	va_start(arguments, format);
+	vsnprintf(heap, (size_t)length + 1, format, arguments);
+	va_end(arguments);
+	strbuf_append(buffer, heap, (size_t)length);
+	free(heap);
+}
+
+char *strbuf_take(struct strbuf *buffer)
+{
+	char *data = buffer->failed ? NULL : buffer->data;
+	if (data == NULL && !buffer->failed)
+		data = xstrdup("");
+	if (buffer->failed)
+		free(buffer->data);
+	*buffer = (struct strbuf){0};
+	return data;
+}
+
+void strbuf_free(struct strbuf *buffer)
+{
+	free(buffer->data);
+	*buffer = (struct strbuf){0};
+}
+
+int write_all(int fd, const void *buffer, size_t length)
+{
+	const char *cursor = buffer;
+	while (length > 0) {
+		ssize_t written = write(fd, cursor, length);
+		if (written < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		cursor += written;
+		length -= (size_t)written;
+	}
+	return 0;
+}
+
+size_t string_copy(char *destination, size_t size, const char *source)
+{
+	size_t length = strlen(source);
+	if (size == 0)
+		return length;
+	size_t copied = length < size - 1 ? length : size - 1;
+	memcpy(destination, source, copied);
+	destination[copied] = '\0';
+	return length;
+}
+
+void string_vector_free(char **vector)
+{
+	if (vector == NULL)
+		return;
+	for (char **item = vector; *item != NULL; item++)
+		free(*item);
+	free(vector);
+}
