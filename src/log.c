@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -106,16 +107,40 @@ static void line_put(char *line, size_t *length, size_t size, const char *text, 
 	}
 }
 
+/* UTC calendar date from days since 1970-01-01 (the proleptic Gregorian
+ * "civil from days" arithmetic on 400-year eras). Done by hand because
+ * gmtime_r links tzset, and with it sscanf, into the static binary. */
+static void civil_from_days(int64_t days, int *year, unsigned *month, unsigned *day)
+{
+	days += 719468;
+	int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+	unsigned day_of_era = (unsigned)(days - era * 146097);
+	unsigned year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36524 -
+				day_of_era / 146096) / 365;
+	unsigned day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+	unsigned shifted_month = (5 * day_of_year + 2) / 153;
+	*day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+	*month = shifted_month < 10 ? shifted_month + 3 : shifted_month - 9;
+	*year = (int)(year_of_era + era * 400) + (*month <= 2);
+}
+
 static void timestamp(char *buffer, size_t size)
 {
 	struct timespec now;
-	struct tm broken;
 	clock_gettime(CLOCK_REALTIME, &now);
-	gmtime_r(&now.tv_sec, &broken);
-	snprintf(buffer, size, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ",
-		 (unsigned)(broken.tm_year + 1900) % 10000u, (unsigned)(broken.tm_mon + 1) % 100u,
-		 (unsigned)broken.tm_mday % 100u, (unsigned)broken.tm_hour % 100u,
-		 (unsigned)broken.tm_min % 100u, (unsigned)broken.tm_sec % 100u,
+	int64_t seconds = now.tv_sec;
+	int64_t days = seconds / 86400;
+	int64_t second_of_day = seconds % 86400;
+	if (second_of_day < 0) {
+		second_of_day += 86400;
+		days--;
+	}
+	int year;
+	unsigned month, day;
+	civil_from_days(days, &year, &month, &day);
+	snprintf(buffer, size, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ", (unsigned)year % 10000u,
+		 month % 100u, day % 100u, (unsigned)(second_of_day / 3600),
+		 (unsigned)(second_of_day / 60 % 60), (unsigned)(second_of_day % 60),
 		 (unsigned)(now.tv_nsec / 1000000) % 1000u);
 }
 

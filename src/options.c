@@ -1,7 +1,6 @@
 /* options.c: tend's command line (SPEC §1.1). */
 #include "options.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,70 +60,130 @@ static int add_success_code(struct options *options, const char *program, const 
 
 enum { OPTION_GRACE = 256, OPTION_LOG_FORMAT };
 
-static int parse_one(struct options *options, int option, const char *program)
+static int parse_one(struct options *options, int option, const char *argument,
+		     const char *program)
 {
 	const char *error;
 	switch (option) {
-	case 'c': options->config_path = optarg; return 0;
+	case 'c': options->config_path = argument; return 0;
 	case 't': options->mode = MODE_CHECK; return 0;
 	case 'g': options->process_group = true; return 0;
-	case 'e': return add_success_code(options, program, optarg);
+	case 'e': return add_success_code(options, program, argument);
 	case 'p':
-		options->parent_death_signal = signal_from_name(optarg);
-		return options->parent_death_signal > 0 ? 0 : usage_error(program, "unknown signal", optarg);
+		options->parent_death_signal = signal_from_name(argument);
+		return options->parent_death_signal > 0 ? 0 : usage_error(program, "unknown signal", argument);
 	case 's': return 0;
 	case 'v': options->verbosity++; return 0;
 	case 'q': options->verbosity--; return 0;
 	case 'V': options->mode = MODE_VERSION; return 0;
 	case 'h': options->mode = MODE_HELP; return 0;
 	case OPTION_GRACE:
-		if (parse_duration_ms(optarg, &options->grace_ms, &error) < 0)
-			return usage_error(program, "--grace takes a duration such as 3s or 500ms", optarg);
+		if (parse_duration_ms(argument, &options->grace_ms, &error) < 0)
+			return usage_error(program, "--grace takes a duration such as 3s or 500ms", argument);
 		return 0;
 	case OPTION_LOG_FORMAT:
-		options->log_format = log_format_from_name(optarg);
-		return options->log_format >= 0 ? 0 : usage_error(program, "--log-format is text or json", optarg);
+		options->log_format = log_format_from_name(argument);
+		return options->log_format >= 0 ? 0 : usage_error(program, "--log-format is text or json", argument);
 	default:
 		return usage_error(program, "unknown option", NULL);
 	}
 }
 
+/* A hand-written parser rather than getopt_long: glibc's getopt drags
+ * gettext and wide-character stdio into the static binary (tens of KiB). */
+static const struct long_option {
+	const char *name;
+	int option;
+	bool takes_argument;
+} long_options[] = {
+	{ "config", 'c', true }, { "check", 't', false }, { "grace", OPTION_GRACE, true },
+	{ "log-format", OPTION_LOG_FORMAT, true }, { "version", 'V', false }, { "help", 'h', false },
+};
+
+static bool short_takes_argument(char option)
+{
+	return option == 'c' || option == 'e' || option == 'p';
+}
+
+/* Parse the long option at argv[*index] ("--name", "--name=value"). */
+static int parse_long(struct options *options, int argc, char **argv, int *index)
+{
+	const char *program = argv[0];
+	const char *word = argv[*index] + 2;
+	const char *equals = strchr(word, '=');
+	size_t length = equals ? (size_t)(equals - word) : strlen(word);
+	for (size_t i = 0; i < sizeof long_options / sizeof long_options[0]; i++) {
+		const struct long_option *known = &long_options[i];
+		if (strlen(known->name) != length || strncmp(known->name, word, length) != 0)
+			continue;
+		const char *argument = NULL;
+		if (known->takes_argument) {
+			if (equals)
+				argument = equals + 1;
+			else if (*index + 1 < argc)
+				argument = argv[++*index];
+			else
+				return usage_error(program, "option needs an argument", argv[*index]);
+		} else if (equals) {
+			return usage_error(program, "option takes no argument", argv[*index]);
+		}
+		return parse_one(options, known->option, argument, program);
+	}
+	return usage_error(program, "unknown option", argv[*index]);
+}
+
+/* Parse a cluster of short options at argv[*index] ("-gv", "-cFILE"). */
+static int parse_short(struct options *options, int argc, char **argv, int *index)
+{
+	const char *program = argv[0];
+	for (const char *cursor = argv[*index] + 1; *cursor != '\0'; cursor++) {
+		char option = *cursor;
+		if (strchr("ctgepsvqVh", option) == NULL) {
+			char text[3] = { '-', option, '\0' };
+			return usage_error(program, "unknown option", text);
+		}
+		if (!short_takes_argument(option)) {
+			int result = parse_one(options, option, NULL, program);
+			if (result != 0)
+				return result;
+			continue;
+		}
+		const char *argument = cursor[1] != '\0' ? cursor + 1 : NULL;
+		if (argument == NULL && *index + 1 < argc)
+			argument = argv[++*index];
+		if (argument == NULL) {
+			char text[3] = { '-', option, '\0' };
+			return usage_error(program, "option needs an argument", text);
+		}
+		return parse_one(options, option, argument, program);
+	}
+	return 0;
+}
+
 int options_parse(int argc, char **argv, struct options *options)
 {
-	static const struct option long_options[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "check", no_argument, NULL, 't' },
-		{ "grace", required_argument, NULL, OPTION_GRACE },
-		{ "log-format", required_argument, NULL, OPTION_LOG_FORMAT },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *program = argv[0] ? argv[0] : "tend";
 	memset(options, 0, sizeof *options);
 	options->mode = MODE_TREE;
 	options->grace_ms = 3000;
 	options->log_format = -1;
-	opterr = 0;
-	optind = 1;
-	int option;
-	/* '+': stop at the first word that is not an option, so `tend sleep -x`
+	int index = 1;
+	/* Stop at the first word that is not an option, so `tend sleep -x`
 	 * runs `sleep -x` as tini does. */
-	while ((option = getopt_long(argc, argv, "+c:tge:p:svqVh", long_options, NULL)) != -1) {
-		if (option == '?') {
-			if (optopt != 0)
-				fprintf(stderr, "%s: unknown option or missing argument: -%c\n", program, optopt);
-			else
-				fprintf(stderr, "%s: unknown option: %s\n", program, argv[optind - 1]);
-			fprintf(stderr, "Try '%s --help'.\n", program);
-			return 2;
+	for (; index < argc; index++) {
+		const char *word = argv[index];
+		if (strcmp(word, "--") == 0) {
+			index++;
+			break;
 		}
-		int result = parse_one(options, option, program);
+		if (word[0] != '-' || word[1] == '\0')
+			break;
+		int result = word[1] == '-' ? parse_long(options, argc, argv, &index)
+					    : parse_short(options, argc, argv, &index);
 		if (result != 0)
 			return result;
 	}
-	if (optind < argc)
-		options->command = argv + optind;
+	if (index < argc)
+		options->command = argv + index;
 	if (options->config_path == NULL) {
 		const char *environment = getenv("TEND_CONFIG");
 		if (environment != NULL && *environment != '\0')

@@ -41,11 +41,11 @@ static pid_t read_parent(pid_t pid)
 	/* The command name may hold spaces and parentheses: parse after the
 	 * last ')'. Fields then: state, ppid. */
 	char *end = strrchr(text, ')');
-	int parent;
-	char state;
-	if (end == NULL || sscanf(end + 1, " %c %d", &state, &parent) != 2)
+	if (end == NULL || strlen(end) < 5 || end[1] != ' ' || end[3] != ' ')
 		return -1;
-	return (pid_t)parent;
+	char *number_end;
+	long parent = strtol(end + 4, &number_end, 10);
+	return number_end == end + 4 ? -1 : (pid_t)parent;
 }
 
 static size_t read_process_table(struct process_link **table)
