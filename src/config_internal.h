@@ -1,0 +1,185 @@
+/* config_internal.h: what the parts of the config loader share. The loader
+ * is split by phase: config.c (files, includes, the inih glue, the model's
+ * public functions), config_reader.c (physical lines -> logical entries),
+ * config_keys.c (sections and key = value into pending sections) and
+ * config_build.c (whole-tree checks, then the final model). */
+#ifndef TEND_CONFIG_INTERNAL_H
+#define TEND_CONFIG_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "config.h"
+
+#define CONFIG_LINE_MAX 16384        /* characters in one physical line */
+#define CONFIG_VALUE_MAX 65536       /* characters in a value with its continuations */
+#define CONFIG_FILE_MAX (4 << 20)    /* bytes in one INI or env file */
+#define CONFIG_NAME_MAX 255          /* characters in a group or service name */
+#define CONFIG_INSTANCES_MAX 10000
+#define CONFIG_SERVICES_MAX 10000    /* services in the whole tree, instances expanded */
+#define CONFIG_KEY_SLOTS 80          /* >= the number of rows in the key table */
+#define CONFIG_EXCERPT_MAX 64        /* characters of user text quoted in a message */
+
+/* ---- diagnostics, kept sortable into file order ---- */
+
+struct diagnostic_position {
+	size_t file_index;
+	int line;
+	size_t sequence;
+};
+
+enum section_kind { SECTION_TEND, SECTION_GROUP, SECTION_SERVICE };
+
+/* A service as written, before instances are expanded. */
+struct pending_service {
+	struct config_service settings; /* argv and names not yet set */
+	char *command, *check;          /* raw text, split per instance */
+	long instances;                 /* 0 when the key is absent */
+	char **env;                     /* from `env` keys, in order */
+	size_t env_count;
+	char **env_file;                /* from `env-file`, in order */
+	size_t env_file_count;
+};
+
+struct section {
+	enum section_kind kind;
+	char *name;                     /* "" for [tend] */
+	struct config_origin origin;    /* the [section] line */
+	size_t file_index;
+	bool valid;                     /* the name is usable for tree checks */
+	bool duplicate;                 /* a second [tend] */
+	int key_lines[CONFIG_KEY_SLOTS];  /* line of each key given, 0 if not */
+	struct config *globals;         /* [tend]: where global keys go */
+	union {
+		struct config_group group;      /* SECTION_TEND, SECTION_GROUP */
+		struct pending_service service; /* SECTION_SERVICE */
+	} u;
+};
+
+struct include_request {
+	char *pattern;
+	char *directory;                /* of the file that holds the include */
+	size_t file_index;
+	int line;
+};
+
+struct file_identity {
+	dev_t device;
+	ino_t inode;
+};
+
+struct loader {
+	struct config *config;          /* globals and files; the rest is built last */
+	struct diagnostics *diagnostics;
+	size_t diagnostics_start;       /* lines before this were the caller's */
+	struct diagnostic_position *positions; /* one per line we added */
+	size_t position_capacity;
+	/* the file being read */
+	size_t file_index;
+	bool main_file;
+	char *directory;                /* for relative include and env-file paths */
+	/* what has been read */
+	struct section **sections;
+	size_t section_count, section_capacity;
+	struct section *current;        /* receives keys; NULL after a bad header */
+	bool have_section;              /* a header was seen in this file */
+	struct section *tend;           /* the first [tend] */
+	struct include_request *includes;
+	size_t include_count, include_capacity;
+	struct file_identity *identities;
+	size_t identity_count, identity_capacity;
+	bool out_of_memory;
+};
+
+/* Report a problem at line of the file being read. */
+void loader_error(struct loader *loader, int line, const char *format, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Report a problem at line of an earlier file. */
+void loader_error_in(struct loader *loader, size_t file_index, int line, const char *format, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Report a problem in another file (an env-file), sorted as if it were at
+ * line of the file being read. */
+void loader_error_elsewhere(struct loader *loader, int line, const char *display_file,
+			    int display_line, const char *format, ...)
+	__attribute__((format(printf, 5, 6)));
+/* Note a failed allocation; reported once at the end. */
+void loader_out_of_memory(struct loader *loader);
+/* Append to a growable array of element_size items; -1 (noted) on failure. */
+int loader_grow(struct loader *loader, void **array, size_t *capacity, size_t needed,
+		size_t element_size);
+/* Read a whole regular file of at most CONFIG_FILE_MAX bytes into a malloc'd
+ * buffer (NUL-terminated). Returns 0, or -1 with errno. */
+int read_whole_file(const char *path, char **text, size_t *length, struct file_identity *identity);
+/* path, or directory/path when path is relative; NULL on no memory. */
+char *resolve_path(const char *directory, const char *path);
+
+/* A copy of user text for a message: at most CONFIG_EXCERPT_MAX characters,
+ * "..." when cut, non-printable bytes as '?'. */
+void text_excerpt(char *out, size_t size, const char *text);
+#define EXCERPT_SIZE (CONFIG_EXCERPT_MAX + 4)
+
+/* ---- the reader: physical lines to short tokens for inih ---- */
+
+enum entry_kind { ENTRY_SECTION, ENTRY_BAD_SECTION, ENTRY_KEY };
+struct entry {
+	enum entry_kind kind;
+	int line;
+	char *text;                     /* the text in [ ], or the key */
+	char *value;                    /* ENTRY_KEY */
+	size_t section;                 /* ENTRY_KEY: entry index of its header, or SIZE_MAX */
+};
+
+struct reader {
+	struct loader *loader;
+	const char *text;
+	size_t length, position;
+	int line;                       /* physical lines consumed */
+	struct entry *entries;
+	size_t entry_count, entry_capacity;
+	size_t current_section;         /* SIZE_MAX before the first header */
+	char pending[32];               /* a token line to hand out next */
+	bool has_pending;
+};
+
+/* The ini_reader: hands inih the next token line, NULL at the end. */
+char *reader_next_line(char *line, int size, void *stream);
+/* The entry a token names; NULL if it names none. */
+const struct entry *reader_entry(const struct reader *reader, const char *token);
+void reader_free(struct reader *reader);
+
+/* ---- sections and keys ---- */
+
+/* A [header] was read: start a section (or ignore keys after a bad one). */
+void loader_begin_section(struct loader *loader, const char *header, int line);
+/* key = value in the current section. */
+void loader_apply_key(struct loader *loader, const char *key, const char *value, int line);
+/* The line where key was given in section; 0 when it was not. */
+int section_key_line(const struct section *section, const char *key);
+const char *section_kind_name(enum section_kind kind);
+void section_free(struct section *section);
+/* Set the documented defaults. */
+void config_group_defaults(struct config_group *group);
+void config_service_defaults(struct config_service *service);
+int config_global_defaults(struct config *config);
+/* Why name is not a valid group/service name, or NULL when it is. */
+const char *config_name_problem(const char *name);
+
+/* ---- the whole tree ---- */
+
+/* Checks that need every section; reports problems. */
+void loader_check_tree(struct loader *loader);
+/* Move the pending sections into the final model (groups, services,
+ * children). Returns -1 after reporting a problem. */
+int loader_build(struct loader *loader);
+
+/* Free every heap field of a service (not the struct). */
+void config_service_release(struct config_service *service);
+void config_group_release(struct config_group *group);
+/* A deep copy of src's settings into dst (names too). Returns 0 or -1. */
+int config_service_copy(struct config_service *dst, const struct config_service *src);
+/* A copy of a NULL-terminated vector; NULL on no memory. */
+char **string_vector_copy(char *const *vector);
+
+#endif

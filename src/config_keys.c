@@ -1,0 +1,952 @@
+/* config_keys.c: sections and their keys (SPEC §2.1-§2.3). Every key is a
+ * row of one table: where it may appear, where its value goes and how it
+ * is parsed; the few that need more than a parser have an apply function.
+ * Values are checked here, as they are read, so a problem cites the line
+ * of its key; combinations of keys are checked in config_build.c. */
+#include <ctype.h>
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/un.h>
+
+#include "argv.h"
+#include "config_internal.h"
+#include "config_values.h"
+#include "log.h"
+#include "passwd.h"
+#include "signals.h"
+#include "util.h"
+
+_Static_assert(sizeof(enum strategy) == sizeof(int), "enums are stored through int pointers");
+
+#define IN_TEND (1u << SECTION_TEND)
+#define IN_GROUP (1u << SECTION_GROUP)
+#define IN_SERVICE (1u << SECTION_SERVICE)
+
+enum key_target { TARGET_GLOBAL, TARGET_GROUP, TARGET_SERVICE, TARGET_BACKOFF };
+enum key_kind {
+	KIND_DURATION, KIND_BOOLEAN, KIND_INTEGER, KIND_NUMBER, KIND_CHOICE, KIND_MODE,
+	KIND_LIMIT, KIND_CUSTOM
+};
+
+struct choice {
+	const char *name;
+	int value;
+};
+
+struct key_context {
+	struct loader *loader;
+	struct section *section;
+	int line;
+	char message[160];              /* for an error built from a table */
+};
+
+struct key_spec {
+	const char *name;
+	unsigned sections;
+	enum key_target target;
+	enum key_kind kind;
+	size_t offset;
+	long minimum, maximum;          /* integers, numbers, durations (ms), modes */
+	const struct choice *choices;   /* NULL-name terminated */
+	const char *range;              /* what a value out of range is told */
+	int (*apply)(struct key_context *context, void *target, const char *value,
+		     const char **error);
+	bool repeatable;
+};
+
+static const struct choice strategies[] = {
+	{"one-for-one", STRATEGY_ONE_FOR_ONE}, {"one-for-all", STRATEGY_ONE_FOR_ALL},
+	{"rest-for-one", STRATEGY_REST_FOR_ONE}, {NULL, 0}};
+static const struct choice orders[] = {
+	{"sequential", ORDER_SEQUENTIAL}, {"parallel", ORDER_PARALLEL}, {NULL, 0}};
+static const struct choice root_failures[] = {
+	{"exit", ON_ROOT_FAILURE_EXIT}, {"stay", ON_ROOT_FAILURE_STAY}, {NULL, 0}};
+static const struct choice log_formats[] = {
+	{"text", LOG_FORMAT_TEXT}, {"json", LOG_FORMAT_JSON}, {NULL, 0}};
+static const struct choice log_levels[] = {
+	{"error", LOG_LEVEL_ERROR}, {"warn", LOG_LEVEL_WARN}, {"info", LOG_LEVEL_INFO},
+	{"debug", LOG_LEVEL_DEBUG}, {NULL, 0}};
+static const struct choice service_types[] = {
+	{"simple", SERVICE_SIMPLE}, {"oneshot", SERVICE_ONESHOT}, {NULL, 0}};
+static const struct choice restart_policies[] = {
+	{"always", RESTART_ALWAYS}, {"on-failure", RESTART_ON_FAILURE},
+	{"never", RESTART_NEVER}, {NULL, 0}};
+static const struct choice check_actions[] = {
+	{"restart", CHECK_ACTION_RESTART}, {"none", CHECK_ACTION_NONE}, {NULL, 0}};
+
+/* ---- values that need more than a parser ---- */
+
+static int set_string(char **field, const char *value, struct key_context *context)
+{
+	char *copy = xstrdup(value);
+	if (copy == NULL) {
+		loader_out_of_memory(context->loader);
+		return 0;
+	}
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
+static int apply_include(struct key_context *context, void *target, const char *value,
+			 const char **error)
+{
+	(void)target;
+	(void)error;
+	struct loader *loader = context->loader;
+	if (context->section->duplicate)
+		return 0;
+	if (loader_grow(loader, (void **)&loader->includes, &loader->include_capacity,
+			loader->include_count + 1, sizeof *loader->includes) < 0)
+		return 0;
+	struct include_request request = {
+		.pattern = xstrdup(value),
+		.directory = xstrdup(loader->directory),
+		.file_index = loader->file_index,
+		.line = context->line,
+	};
+	if (request.pattern == NULL || request.directory == NULL) {
+		free(request.pattern);
+		free(request.directory);
+		loader_out_of_memory(loader);
+		return 0;
+	}
+	loader->includes[loader->include_count++] = request;
+	return 0;
+}
+
+static int apply_socket(struct key_context *context, void *target, const char *value,
+			const char **error)
+{
+	struct config *config = target;
+	if (strcmp(value, "none") == 0) {
+		free(config->socket_path);
+		config->socket_path = NULL;
+		return 0;
+	}
+	if (strlen(value) >= sizeof ((struct sockaddr_un *)0)->sun_path) {
+		*error = "socket path too long (at most 107 bytes)";
+		return -1;
+	}
+	return set_string(&config->socket_path, value, context);
+}
+
+static int apply_path(struct key_context *context, void *target, const char *value,
+		      const char **error)
+{
+	(void)error;
+	return set_string(target, value, context);
+}
+
+static int apply_directory(struct key_context *context, void *target, const char *value,
+			   const char **error)
+{
+	if (value[0] != '/') {
+		*error = "must be an absolute path";
+		return -1;
+	}
+	return set_string(target, value, context);
+}
+
+static int apply_socket_group(struct key_context *context, void *target, const char *value,
+			      const char **error)
+{
+	(void)context;
+	struct config *config = target;
+	gid_t gid;
+	if (passwd_find_group(NULL, value, &gid, error) < 0)
+		return -1;
+	config->socket_group = gid;
+	config->set_socket_group = true;
+	return 0;
+}
+
+static int apply_admin_group(struct key_context *context, void *target, const char *value,
+			     const char **error)
+{
+	(void)context;
+	struct config *config = target;
+	gid_t gid;
+	if (passwd_find_group(NULL, value, &gid, error) < 0)
+		return -1;
+	config->admin_group = gid;
+	config->set_admin_group = true;
+	return 0;
+}
+
+static int apply_quorum(struct key_context *context, void *target, const char *value,
+			const char **error)
+{
+	(void)context;
+	struct config_group *group = target;
+	if (strcmp(value, "all") == 0) {
+		group->quorum_kind = QUORUM_ALL;
+		return 0;
+	}
+	char number[16];
+	size_t length = strlen(value);
+	bool percent = length > 0 && value[length - 1] == '%';
+	if (percent)
+		length--;
+	long parsed;
+	if (length >= sizeof number) {
+		*error = "expected all, N or N%";
+		return -1;
+	}
+	memcpy(number, value, length);
+	number[length] = '\0';
+	if (parse_integer(number, 0, percent ? 100 : 1000000, &parsed, error) < 0)
+		return -1;
+	group->quorum_kind = percent ? QUORUM_PERCENT : QUORUM_COUNT;
+	group->quorum_value = (int)parsed;
+	return 0;
+}
+
+/* `command` and `check`: kept as text (split again per instance), but
+ * split once now so a quoting mistake is reported at its line. */
+static int apply_command_text(struct key_context *context, void *target, const char *value,
+			      const char **error)
+{
+	char **words = argv_split(value, 0, error);
+	if (words == NULL)
+		return -1;
+	string_vector_free(words);
+	return set_string(target, value, context);
+}
+
+static int apply_instances(struct key_context *context, void *target, const char *value,
+			   const char **error)
+{
+	(void)target;
+	return parse_integer(value, 1, CONFIG_INSTANCES_MAX,
+			     &context->section->u.service.instances, error);
+}
+
+static int apply_success_exit(struct key_context *context, void *target, const char *value,
+			      const char **error)
+{
+	(void)context;
+	struct config_service *service = target;
+	return parse_exit_codes(value, &service->success_codes, &service->success_count, error);
+}
+
+static int apply_ready(struct key_context *context, void *target, const char *value,
+		       const char **error)
+{
+	(void)context;
+	struct config_service *service = target;
+	static const struct choice modes[] = {
+		{"started", READY_STARTED}, {"notify", READY_NOTIFY}, {"check", READY_CHECK}};
+	for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+		if (strcmp(value, modes[i].name) == 0) {
+			service->ready = (enum ready_mode)modes[i].value;
+			return 0;
+		}
+	}
+	long fd;
+	if (strncmp(value, "fd:", 3) != 0) {
+		*error = "expected started, notify, fd:N or check";
+		return -1;
+	}
+	if (parse_integer(value + 3, 3, 65535, &fd, error) < 0) {
+		*error = "expected fd:N with N >= 3 (0, 1 and 2 are the standard streams)";
+		return -1;
+	}
+	service->ready = READY_FD;
+	service->ready_fd = (int)fd;
+	return 0;
+}
+
+static int apply_signal(struct key_context *context, void *target, const char *value,
+			const char **error)
+{
+	(void)context;
+	int number = signal_from_name(value);
+	if (number <= 0) {
+		*error = "unknown signal";
+		return -1;
+	}
+	*(int *)target = number;
+	return 0;
+}
+
+static int apply_user(struct key_context *context, void *target, const char *value,
+		      const char **error)
+{
+	struct config_service *service = target;
+	struct user_entry user;
+	if (passwd_find_user(NULL, value, &user, error) < 0) {
+		if (strcmp(*error, "out of memory") == 0)
+			loader_out_of_memory(context->loader);
+		return -1;
+	}
+	service->set_user = true;
+	service->uid = user.uid;
+	/* `group`, given before or after, wins over the primary group */
+	if (!service->set_group)
+		service->gid = user.gid;
+	service->user_name = user.name;
+	service->user_home = user.home;
+	service->user_shell = user.shell;
+	return 0;
+}
+
+static int apply_group(struct key_context *context, void *target, const char *value,
+		       const char **error)
+{
+	(void)context;
+	struct config_service *service = target;
+	/* set_group means "without user" only once config_build.c has
+	 * combined the two; until then it records that `group` was given. */
+	if (passwd_find_group(NULL, value, &service->gid, error) < 0)
+		return -1;
+	service->set_group = true;
+	return 0;
+}
+
+static int apply_umask(struct key_context *context, void *target, const char *value,
+		       const char **error)
+{
+	(void)context;
+	int mode;
+	if (parse_mode(value, &mode, error) < 0)
+		return -1;
+	if (mode > 0777) {
+		*error = "expected an octal umask like 022";
+		return -1;
+	}
+	*(int *)target = mode;
+	return 0;
+}
+
+/* KEY of KEY=VALUE: a shell-compatible variable name. */
+static bool valid_environment_name(const char *text, size_t length)
+{
+	if (length == 0 || isdigit((unsigned char)text[0]))
+		return false;
+	for (size_t i = 0; i < length; i++)
+		if (!isalnum((unsigned char)text[i]) && text[i] != '_')
+			return false;
+	return true;
+}
+
+static int append_string(struct loader *loader, char ***vector, size_t *count, const char *text)
+{
+	size_t capacity = *count + 1;
+	char **grown = realloc(*vector, (capacity + 1) * sizeof *grown);
+	char *copy = xstrdup(text);
+	if (grown == NULL || copy == NULL) {
+		if (grown != NULL)
+			*vector = grown;
+		free(copy);
+		loader_out_of_memory(loader);
+		return -1;
+	}
+	*vector = grown;
+	grown[(*count)++] = copy;
+	grown[*count] = NULL;
+	return 0;
+}
+
+static int check_environment_entry(const char *text, const char **error)
+{
+	const char *equals = strchr(text, '=');
+	if (equals == NULL) {
+		*error = "expected KEY=VALUE";
+		return -1;
+	}
+	if (!valid_environment_name(text, (size_t)(equals - text))) {
+		*error = "KEY must be letters, digits and '_', not starting with a digit";
+		return -1;
+	}
+	return 0;
+}
+
+static int apply_env(struct key_context *context, void *target, const char *value,
+		     const char **error)
+{
+	(void)target;
+	if (check_environment_entry(value, error) < 0)
+		return -1;
+	struct pending_service *pending = &context->section->u.service;
+	append_string(context->loader, &pending->env, &pending->env_count, value);
+	return 0;
+}
+
+/* One line of an env-file; comments and blank lines give nothing. */
+static void read_env_file_line(struct key_context *context, const char *path, int number,
+			       char *line)
+{
+	line[strcspn(line, "\r")] = '\0';
+	while (*line == ' ' || *line == '\t')
+		line++;
+	if (*line == '\0' || *line == '#')
+		return;
+	const char *error;
+	if (check_environment_entry(line, &error) < 0) {
+		loader_error_elsewhere(context->loader, context->line, path, number, "%s", error);
+		return;
+	}
+	struct pending_service *pending = &context->section->u.service;
+	append_string(context->loader, &pending->env_file, &pending->env_file_count, line);
+}
+
+static int apply_env_file(struct key_context *context, void *target, const char *value,
+			  const char **error)
+{
+	(void)target;
+	(void)error;
+	char *path = resolve_path(context->loader->directory, value);
+	char *text = NULL;
+	size_t length;
+	if (path == NULL) {
+		loader_out_of_memory(context->loader);
+		return 0;
+	}
+	if (read_whole_file(path, &text, &length, NULL) < 0) {
+		loader_error(context->loader, context->line, "cannot read env-file '%s': %s", path,
+			     strerror(errno));
+	} else if (memchr(text, '\0', length) != NULL) {
+		loader_error(context->loader, context->line, "env-file '%s' contains a NUL byte",
+			     path);
+	} else {
+		int number = 1;
+		for (char *line = text, *next; line != NULL; line = next, number++) {
+			next = strchr(line, '\n');
+			if (next != NULL)
+				*next++ = '\0';
+			read_env_file_line(context, path, number, line);
+		}
+	}
+	free(text);
+	free(path);
+	return 0;
+}
+
+static int apply_capabilities(struct key_context *context, void *target, const char *value,
+			      const char **error)
+{
+	(void)context;
+	struct config_service *service = target;
+	if (parse_capabilities(value, &service->capabilities, error) < 0)
+		return -1;
+	service->set_capabilities = true;
+	return 0;
+}
+
+static int apply_oom_score(struct key_context *context, void *target, const char *value,
+			   const char **error)
+{
+	(void)context;
+	struct config_service *service = target;
+	long score;
+	if (parse_integer(value, -1000, 1000, &score, error) < 0)
+		return -1;
+	service->oom_score_adj = (int)score;
+	service->set_oom_score = true;
+	return 0;
+}
+
+static int apply_output(struct key_context *context, void *target, const char *value,
+			const char **error)
+{
+	struct output_setting *output = target;
+	static const struct choice modes[] = {
+		{"inherit", OUTPUT_INHERIT}, {"prefix", OUTPUT_PREFIX}, {"null", OUTPUT_NULL}};
+	for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+		if (strcmp(value, modes[i].name) == 0) {
+			output->mode = (enum output_mode)modes[i].value;
+			return 0;
+		}
+	}
+	if (strncmp(value, "file:", 5) != 0 || value[5] == '\0') {
+		*error = "expected inherit, prefix, null or file:PATH";
+		return -1;
+	}
+	output->mode = OUTPUT_FILE;
+	return set_string(&output->path, value + 5, context);
+}
+
+/* ---- the table ---- */
+
+#define GLOBAL(field) .target = TARGET_GLOBAL, .offset = offsetof(struct config, field)
+#define GROUP(field) .target = TARGET_GROUP, .offset = offsetof(struct config_group, field)
+#define SERVICE(field) .target = TARGET_SERVICE, .offset = offsetof(struct config_service, field)
+#define BACKOFF(field) .target = TARGET_BACKOFF, .offset = offsetof(struct backoff_policy, field)
+#define DURATION_MAX 1000000000000L
+#define ANY_SECTION (IN_TEND | IN_GROUP | IN_SERVICE)
+#define SUPERVISOR (IN_TEND | IN_GROUP)
+
+/* A row without .kind is a duration (KIND_DURATION is 0). The target of a
+ * KIND_CUSTOM row is what its apply function receives; include and
+ * instances ignore it and write to the loader and the pending service. */
+static const struct key_spec keys[] = {
+	/* [tend] only */
+	{"include", IN_TEND, GLOBAL(files), .kind = KIND_CUSTOM, .apply = apply_include, .repeatable = true},
+	{"socket", IN_TEND, GLOBAL(socket_path), .kind = KIND_CUSTOM, .apply = apply_socket},
+	{"socket-mode", IN_TEND, GLOBAL(socket_mode), .kind = KIND_MODE, .maximum = 0777},
+	{"socket-group", IN_TEND, GLOBAL(socket_group), .kind = KIND_CUSTOM, .apply = apply_socket_group},
+	{"admin-group", IN_TEND, GLOBAL(admin_group), .kind = KIND_CUSTOM, .apply = apply_admin_group},
+	{"health-dir", IN_TEND, GLOBAL(health_dir), .kind = KIND_CUSTOM, .apply = apply_path},
+	{"heartbeat", IN_TEND, GLOBAL(heartbeat_ms), .maximum = DURATION_MAX},
+	{"shutdown-drain", IN_TEND, GLOBAL(shutdown_drain_ms), .maximum = DURATION_MAX},
+	{"shutdown-timeout", IN_TEND, GLOBAL(shutdown_timeout_ms), .maximum = DURATION_MAX},
+	{"on-root-failure", IN_TEND, GLOBAL(on_root_failure), .kind = KIND_CHOICE, .choices = root_failures},
+	{"log-format", IN_TEND, GLOBAL(log_format), .kind = KIND_CHOICE, .choices = log_formats},
+	{"log-level", IN_TEND, GLOBAL(log_level), .kind = KIND_CHOICE, .choices = log_levels},
+	/* supervisors: [tend] (the root) and [group:...] */
+	{"strategy", SUPERVISOR, GROUP(strategy), .kind = KIND_CHOICE, .choices = strategies},
+	{"max-restarts", SUPERVISOR, GROUP(max_restarts), .kind = KIND_INTEGER, .maximum = 1000000, .range = "must be 0 or more"},
+	{"restart-period", SUPERVISOR, GROUP(restart_period_ms), .minimum = 1, .maximum = DURATION_MAX, .range = "must be more than 0"},
+	{"start", SUPERVISOR, GROUP(start), .kind = KIND_CHOICE, .choices = orders},
+	{"stop", SUPERVISOR, GROUP(stop), .kind = KIND_CHOICE, .choices = orders},
+	{"ready-quorum", SUPERVISOR, GROUP(quorum_kind), .kind = KIND_CUSTOM, .apply = apply_quorum},
+	{"autostart", SUPERVISOR, GROUP(autostart), .kind = KIND_BOOLEAN},
+	/* supervisors and services */
+	{"backoff-min", ANY_SECTION, BACKOFF(min_ms), .maximum = DURATION_MAX},
+	{"backoff-max", ANY_SECTION, BACKOFF(max_ms), .maximum = DURATION_MAX},
+	{"backoff-factor", ANY_SECTION, BACKOFF(factor), .kind = KIND_NUMBER, .minimum = 1, .maximum = 1000, .range = "must be between 1 and 1000"},
+	{"backoff-jitter", ANY_SECTION, BACKOFF(jitter), .kind = KIND_NUMBER, .minimum = 0, .maximum = 1, .range = "must be between 0 and 1"},
+	{"backoff-reset", ANY_SECTION, BACKOFF(reset_ms), .maximum = DURATION_MAX},
+	/* services */
+	{"command", IN_SERVICE, SERVICE(argv), .kind = KIND_CUSTOM, .apply = apply_command_text},
+	{"type", IN_SERVICE, SERVICE(type), .kind = KIND_CHOICE, .choices = service_types},
+	{"main", IN_SERVICE, SERVICE(main), .kind = KIND_BOOLEAN},
+	{"instances", IN_SERVICE, SERVICE(instance), .kind = KIND_CUSTOM, .apply = apply_instances},
+	{"restart", IN_SERVICE, SERVICE(restart), .kind = KIND_CHOICE, .choices = restart_policies},
+	{"success-exit", IN_SERVICE, SERVICE(success_codes), .kind = KIND_CUSTOM, .apply = apply_success_exit},
+	{"start-timeout", IN_SERVICE, SERVICE(start_timeout_ms), .maximum = DURATION_MAX},
+	{"ready", IN_SERVICE, SERVICE(ready), .kind = KIND_CUSTOM, .apply = apply_ready},
+	{"ready-required", IN_SERVICE, SERVICE(ready_required), .kind = KIND_BOOLEAN},
+	{"check", IN_SERVICE, SERVICE(check_argv), .kind = KIND_CUSTOM, .apply = apply_command_text},
+	{"check-interval", IN_SERVICE, SERVICE(check_interval_ms), .minimum = 1, .maximum = DURATION_MAX, .range = "must be more than 0"},
+	{"check-timeout", IN_SERVICE, SERVICE(check_timeout_ms), .minimum = 1, .maximum = DURATION_MAX, .range = "must be more than 0"},
+	{"check-retries", IN_SERVICE, SERVICE(check_retries), .kind = KIND_INTEGER, .minimum = 1, .maximum = 1000000, .range = "must be 1 or more"},
+	{"check-start-period", IN_SERVICE, SERVICE(check_start_period_ms), .maximum = DURATION_MAX},
+	{"check-action", IN_SERVICE, SERVICE(check_action), .kind = KIND_CHOICE, .choices = check_actions},
+	{"watchdog", IN_SERVICE, SERVICE(watchdog_ms), .maximum = DURATION_MAX},
+	{"stop-signal", IN_SERVICE, SERVICE(stop_signal), .kind = KIND_CUSTOM, .apply = apply_signal},
+	{"stop-timeout", IN_SERVICE, SERVICE(stop_timeout_ms), .maximum = DURATION_MAX},
+	{"kill-group", IN_SERVICE, SERVICE(kill_group), .kind = KIND_BOOLEAN},
+	{"user", IN_SERVICE, SERVICE(uid), .kind = KIND_CUSTOM, .apply = apply_user},
+	{"group", IN_SERVICE, SERVICE(gid), .kind = KIND_CUSTOM, .apply = apply_group},
+	{"directory", IN_SERVICE, SERVICE(directory), .kind = KIND_CUSTOM, .apply = apply_directory},
+	{"umask", IN_SERVICE, SERVICE(umask_value), .kind = KIND_CUSTOM, .apply = apply_umask},
+	{"env", IN_SERVICE, SERVICE(env), .kind = KIND_CUSTOM, .apply = apply_env, .repeatable = true},
+	{"env-file", IN_SERVICE, SERVICE(env), .kind = KIND_CUSTOM, .apply = apply_env_file, .repeatable = true},
+	{"env-clear", IN_SERVICE, SERVICE(env_clear), .kind = KIND_BOOLEAN},
+	{"capabilities", IN_SERVICE, SERVICE(capabilities), .kind = KIND_CUSTOM, .apply = apply_capabilities},
+	{"no-new-privileges", IN_SERVICE, SERVICE(no_new_privileges), .kind = KIND_BOOLEAN},
+	{"limit-nofile", IN_SERVICE, SERVICE(limits[LIMIT_NOFILE]), .kind = KIND_LIMIT},
+	{"limit-nproc", IN_SERVICE, SERVICE(limits[LIMIT_NPROC]), .kind = KIND_LIMIT},
+	{"limit-core", IN_SERVICE, SERVICE(limits[LIMIT_CORE]), .kind = KIND_LIMIT},
+	{"limit-memlock", IN_SERVICE, SERVICE(limits[LIMIT_MEMLOCK]), .kind = KIND_LIMIT},
+	{"limit-as", IN_SERVICE, SERVICE(limits[LIMIT_AS]), .kind = KIND_LIMIT},
+	{"limit-stack", IN_SERVICE, SERVICE(limits[LIMIT_STACK]), .kind = KIND_LIMIT},
+	{"oom-score-adj", IN_SERVICE, SERVICE(oom_score_adj), .kind = KIND_CUSTOM, .apply = apply_oom_score},
+	{"stdout", IN_SERVICE, SERVICE(stdout_setting), .kind = KIND_CUSTOM, .apply = apply_output},
+	{"stderr", IN_SERVICE, SERVICE(stderr_setting), .kind = KIND_CUSTOM, .apply = apply_output},
+	{"autostart", IN_SERVICE, SERVICE(autostart), .kind = KIND_BOOLEAN},
+};
+#define KEY_COUNT (sizeof keys / sizeof keys[0])
+_Static_assert(KEY_COUNT <= CONFIG_KEY_SLOTS, "CONFIG_KEY_SLOTS is too small for the key table");
+
+/* ---- applying a value ---- */
+
+static void *key_target(const struct key_spec *spec, struct section *section)
+{
+	char *base = NULL;
+	switch (spec->target) {
+	case TARGET_GLOBAL:
+		base = (char *)section->globals;
+		break;
+	case TARGET_GROUP:
+		base = (char *)&section->u.group;
+		break;
+	case TARGET_SERVICE:
+		base = (char *)&section->u.service.settings;
+		break;
+	case TARGET_BACKOFF:
+		base = section->kind == SECTION_SERVICE ? (char *)&section->u.service.settings.backoff
+							: (char *)&section->u.group.backoff;
+		break;
+	}
+	return base + spec->offset;
+}
+
+static int parse_choice(const struct key_spec *spec, struct key_context *context, int *target,
+			const char *value, const char **error)
+{
+	struct strbuf expected = {0};
+	for (const struct choice *choice = spec->choices; choice->name != NULL; choice++) {
+		if (strcmp(value, choice->name) == 0) {
+			*target = choice->value;
+			return 0;
+		}
+		bool last = choice[1].name == NULL;
+		strbuf_printf(&expected, "%s%s", choice == spec->choices ? "" : last ? " or " : ", ",
+			      choice->name);
+	}
+	snprintf(context->message, sizeof context->message, "expected %s",
+		 expected.data ? expected.data : "");
+	strbuf_free(&expected);
+	*error = context->message;
+	return -1;
+}
+
+static int parse_ranged(const struct key_spec *spec, void *target, const char *value,
+			const char **error)
+{
+	if (spec->kind == KIND_INTEGER) {
+		long number;
+		if (parse_integer(value, spec->minimum, spec->maximum, &number, error) < 0) {
+			if (spec->range != NULL && strcmp(*error, "number out of range") == 0)
+				*error = spec->range;
+			return -1;
+		}
+		*(int *)target = (int)number;
+		return 0;
+	}
+	if (spec->kind == KIND_NUMBER) {
+		double number;
+		if (parse_number(value, &number, error) < 0)
+			return -1;
+		if (number < (double)spec->minimum || number > (double)spec->maximum) {
+			*error = spec->range;
+			return -1;
+		}
+		*(double *)target = number;
+		return 0;
+	}
+	int64_t milliseconds;
+	if (parse_duration_ms(value, &milliseconds, error) < 0)
+		return -1;
+	if (milliseconds < spec->minimum) {
+		*error = spec->range;
+		return -1;
+	}
+	*(int64_t *)target = milliseconds;
+	return 0;
+}
+
+static int parse_value(const struct key_spec *spec, struct key_context *context, const char *value,
+		       const char **error)
+{
+	void *target = key_target(spec, context->section);
+	switch (spec->kind) {
+	case KIND_DURATION:
+	case KIND_INTEGER:
+	case KIND_NUMBER:
+		return parse_ranged(spec, target, value, error);
+	case KIND_BOOLEAN:
+		return parse_boolean(value, target, error);
+	case KIND_CHOICE:
+		return parse_choice(spec, context, target, value, error);
+	case KIND_MODE:
+		if (parse_mode(value, target, error) < 0)
+			return -1;
+		if (*(int *)target > spec->maximum) {
+			*error = "expected permission bits like 0600 (at most 0777)";
+			return -1;
+		}
+		return 0;
+	case KIND_LIMIT: {
+		struct config_limit *limit = target;
+		if (parse_rlimit(value, &limit->value, error) < 0)
+			return -1;
+		limit->set = true;
+		return 0;
+	}
+	case KIND_CUSTOM:
+		return spec->apply(context, target, value, error);
+	}
+	return 0;
+}
+
+/* The row for key in a section of this kind; *elsewhere tells whether the
+ * key exists for other sections. */
+static const struct key_spec *find_key(const char *key, enum section_kind kind, bool *elsewhere)
+{
+	*elsewhere = false;
+	for (size_t i = 0; i < KEY_COUNT; i++) {
+		if (strcmp(keys[i].name, key) != 0)
+			continue;
+		if (keys[i].sections & (1u << kind))
+			return &keys[i];
+		*elsewhere = true;
+	}
+	return NULL;
+}
+
+const char *section_kind_name(enum section_kind kind)
+{
+	switch (kind) {
+	case SECTION_TEND:
+		return "tend";
+	case SECTION_GROUP:
+		return "group";
+	case SECTION_SERVICE:
+		return "service";
+	}
+	return "?";
+}
+
+/* "[service:web]" (the name shortened if it is long). */
+static void section_label(const struct section *section, char *out, size_t size)
+{
+	char name[EXCERPT_SIZE];
+	text_excerpt(name, sizeof name, section->name);
+	if (section->kind == SECTION_TEND)
+		snprintf(out, size, "[tend]");
+	else
+		snprintf(out, size, "[%s:%s]", section_kind_name(section->kind), name);
+}
+
+void loader_apply_key(struct loader *loader, const char *key, const char *value, int line)
+{
+	struct section *section = loader->current;
+	char key_text[EXCERPT_SIZE], value_text[EXCERPT_SIZE], label[EXCERPT_SIZE + 16];
+	text_excerpt(key_text, sizeof key_text, key);
+	if (section == NULL) {
+		/* after a bad header, its keys are ignored: it was reported */
+		if (!loader->have_section)
+			loader_error(loader, line, "key '%s' before any [section]", key_text);
+		return;
+	}
+	section_label(section, label, sizeof label);
+	bool elsewhere;
+	const struct key_spec *spec = find_key(key, section->kind, &elsewhere);
+	if (spec == NULL) {
+		loader_error(loader, line, elsewhere ? "key '%s' is not allowed in %s"
+						     : "unknown key '%s' in %s", key_text, label);
+		return;
+	}
+	size_t index = (size_t)(spec - keys);
+	if (section->key_lines[index] != 0 && !spec->repeatable) {
+		loader_error(loader, line, "duplicate key '%s' in %s (first at line %d)", key_text,
+			     label, section->key_lines[index]);
+		return;
+	}
+	section->key_lines[index] = line;
+	if (*value == '\0' && spec->apply != apply_capabilities) {
+		loader_error(loader, line, "missing value for '%s'", key_text);
+		return;
+	}
+	struct key_context context = {.loader = loader, .section = section, .line = line};
+	const char *error = NULL;
+	if (parse_value(spec, &context, value, &error) < 0 && error != NULL) {
+		text_excerpt(value_text, sizeof value_text, value);
+		loader_error(loader, line, "invalid %s '%s': %s", spec->name, value_text, error);
+	}
+}
+
+int section_key_line(const struct section *section, const char *key)
+{
+	bool elsewhere;
+	const struct key_spec *spec = find_key(key, section->kind, &elsewhere);
+	return spec ? section->key_lines[spec - keys] : 0;
+}
+
+/* ---- sections ---- */
+
+const char *config_name_problem(const char *name)
+{
+	size_t length = strlen(name);
+	if (length == 0)
+		return "empty name";
+	if (length > CONFIG_NAME_MAX)
+		return "name too long (at most 255 characters)";
+	const char *component = name;
+	for (const char *c = name;; c++) {
+		if (*c == '/' || *c == '\0') {
+			size_t size = (size_t)(c - component);
+			if (size == 0)
+				return "empty component ('/' at the start or end, or '//')";
+			if ((size == 1 && component[0] == '.') ||
+			    (size == 2 && component[0] == '.' && component[1] == '.'))
+				return "'.' and '..' are not names";
+			if (*c == '\0')
+				return NULL;
+			component = c + 1;
+		} else if (!isalnum((unsigned char)*c) && !strchr("._-", *c)) {
+			return "only letters, digits, '.', '_', '-' and '/' are allowed";
+		}
+	}
+}
+
+void config_group_defaults(struct config_group *group)
+{
+	*group = (struct config_group){
+		.parent = -1,
+		.strategy = STRATEGY_ONE_FOR_ONE,
+		.max_restarts = 10,
+		.restart_period_ms = 60000,
+		.start = ORDER_SEQUENTIAL,
+		.stop = ORDER_SEQUENTIAL,
+		.quorum_kind = QUORUM_ALL,
+		.autostart = true,
+		.backoff = {.min_ms = 100, .max_ms = 30000, .factor = 2, .jitter = 0.2,
+			    .reset_ms = 60000},
+	};
+}
+
+void config_service_defaults(struct config_service *service)
+{
+	*service = (struct config_service){
+		.instance = -1,
+		.type = SERVICE_SIMPLE,
+		.restart = RESTART_ALWAYS,
+		.backoff = {.min_ms = 100, .max_ms = 30000, .factor = 2, .jitter = 0.2,
+			    .reset_ms = 60000},
+		.start_timeout_ms = 60000,
+		.ready = READY_STARTED,
+		.ready_required = true,
+		.check_interval_ms = 10000,
+		.check_timeout_ms = 5000,
+		.check_retries = 3,
+		.check_action = CHECK_ACTION_RESTART,
+		.stop_signal = SIGTERM,
+		.stop_timeout_ms = 10000,
+		.kill_group = true,
+		.umask_value = -1,
+		.no_new_privileges = true,
+		.stdout_setting = {.mode = OUTPUT_INHERIT},
+		.stderr_setting = {.mode = OUTPUT_INHERIT},
+		.autostart = true,
+	};
+}
+
+int config_global_defaults(struct config *config)
+{
+	config->socket_path = xstrdup("/run/tend/tend.sock");
+	config->socket_mode = 0600;
+	config->health_dir = xstrdup("/run/tend");
+	config->heartbeat_ms = 10000;
+	config->shutdown_drain_ms = 0;
+	config->shutdown_timeout_ms = 25000;
+	config->on_root_failure = ON_ROOT_FAILURE_EXIT;
+	config->log_format = -1;
+	config->log_level = -1;
+	config->main_service = -1;
+	return config->socket_path && config->health_dir ? 0 : -1;
+}
+
+/* The kind and name in "tend", "group:NAME", "service:NAME"; -1 if none. */
+static int parse_header(const char *header, enum section_kind *kind, const char **name)
+{
+	static const struct {
+		const char *prefix;
+		enum section_kind kind;
+	} kinds[] = {{"group:", SECTION_GROUP}, {"service:", SECTION_SERVICE}};
+	if (strcmp(header, "tend") == 0) {
+		*kind = SECTION_TEND;
+		*name = "";
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+		size_t length = strlen(kinds[i].prefix);
+		if (strncmp(header, kinds[i].prefix, length) == 0) {
+			*kind = kinds[i].kind;
+			*name = header + length;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Where the keys of a [tend] go: the config, or for a second [tend] (an
+ * error already) a scratch copy so its values are still checked. */
+static int attach_globals(struct loader *loader, struct section *section, int line)
+{
+	if (loader->tend == NULL) {
+		loader->tend = section;
+		section->globals = loader->config;
+		return 0;
+	}
+	loader_error(loader, line, "duplicate section [tend] (first at line %d)",
+		     loader->tend->origin.line);
+	section->duplicate = true;
+	section->globals = xcalloc(1, sizeof *section->globals);
+	if (section->globals == NULL || config_global_defaults(section->globals) < 0)
+		return -1;
+	return 0;
+}
+
+static struct section *new_section(struct loader *loader, enum section_kind kind,
+				   const char *name, int line)
+{
+	struct section *section = xcalloc(1, sizeof *section);
+	if (section == NULL)
+		return NULL;
+	section->kind = kind;
+	section->name = xstrdup(name);
+	section->origin = (struct config_origin){loader->config->files[loader->file_index], line};
+	section->file_index = loader->file_index;
+	if (kind == SECTION_SERVICE)
+		config_service_defaults(&section->u.service.settings);
+	else
+		config_group_defaults(&section->u.group);
+	if (section->name == NULL ||
+	    loader_grow(loader, (void **)&loader->sections, &loader->section_capacity,
+			loader->section_count + 1, sizeof *loader->sections) < 0) {
+		section_free(section);
+		return NULL;
+	}
+	loader->sections[loader->section_count++] = section;
+	return section;
+}
+
+void loader_begin_section(struct loader *loader, const char *header, int line)
+{
+	loader->have_section = true;
+	loader->current = NULL;
+	if (header == NULL)
+		return;
+	char header_text[EXCERPT_SIZE];
+	text_excerpt(header_text, sizeof header_text, header);
+	enum section_kind kind;
+	const char *name;
+	if (parse_header(header, &kind, &name) < 0) {
+		loader_error(loader, line, "unknown section [%s]", header_text);
+		return;
+	}
+	if (kind == SECTION_TEND && !loader->main_file) {
+		loader_error(loader, line, "[tend] is allowed only in the main file");
+		return;
+	}
+	struct section *section = new_section(loader, kind, name, line);
+	if (section == NULL || (kind == SECTION_TEND && attach_globals(loader, section, line) < 0)) {
+		loader_out_of_memory(loader);
+		return;
+	}
+	const char *problem = kind == SECTION_TEND ? NULL : config_name_problem(name);
+	if (problem != NULL)
+		loader_error(loader, line, "invalid name in [%s]: %s", header_text, problem);
+	section->valid = problem == NULL && !section->duplicate;
+	loader->current = section;
+}
+
+void section_free(struct section *section)
+{
+	if (section == NULL)
+		return;
+	free(section->name);
+	if (section->kind == SECTION_SERVICE) {
+		struct pending_service *pending = &section->u.service;
+		config_service_release(&pending->settings);
+		free(pending->command);
+		free(pending->check);
+		string_vector_free(pending->env);
+		string_vector_free(pending->env_file);
+	} else {
+		config_group_release(&section->u.group);
+	}
+	if (section->duplicate)
+		config_free(section->globals);
+	free(section);
+}

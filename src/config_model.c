@@ -1,0 +1,329 @@
+/* config_model.c: what the rest of tend does with a loaded model: look
+ * things up, compare two models for reload, add `-- CMD` as the main
+ * service, make the default model, copy and free. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "config_internal.h"
+#include "util.h"
+
+/* The origin of what came from the command line rather than a file. */
+static const char command_line_origin[] = "(command line)";
+
+char **string_vector_copy(char *const *vector)
+{
+	size_t count = 0;
+	while (vector[count] != NULL)
+		count++;
+	char **copy = xcalloc(count + 1, sizeof *copy);
+	if (copy == NULL)
+		return NULL;
+	for (size_t i = 0; i < count; i++) {
+		if ((copy[i] = xstrdup(vector[i])) == NULL) {
+			string_vector_free(copy);
+			return NULL;
+		}
+	}
+	return copy;
+}
+
+void config_service_release(struct config_service *service)
+{
+	free(service->name);
+	free(service->base_name);
+	string_vector_free(service->argv);
+	free(service->success_codes);
+	string_vector_free(service->check_argv);
+	free(service->groups);
+	free(service->user_name);
+	free(service->user_home);
+	free(service->user_shell);
+	free(service->directory);
+	string_vector_free(service->env);
+	free(service->stdout_setting.path);
+	free(service->stderr_setting.path);
+}
+
+void config_group_release(struct config_group *group)
+{
+	free(group->name);
+	free(group->children);
+}
+
+static void *copy_memory(const void *source, size_t size)
+{
+	if (source == NULL)
+		return NULL;
+	void *copy = malloc(size ? size : 1);
+	if (copy != NULL)
+		memcpy(copy, source, size);
+	return copy;
+}
+
+static char **copy_vector(char **vector)
+{
+	return vector ? string_vector_copy(vector) : NULL;
+}
+
+int config_service_copy(struct config_service *dst, const struct config_service *src)
+{
+	*dst = *src;
+	dst->name = xstrdup(src->name);
+	dst->base_name = xstrdup(src->base_name);
+	dst->argv = copy_vector(src->argv);
+	dst->success_codes = copy_memory(src->success_codes, src->success_count * sizeof(int));
+	dst->check_argv = copy_vector(src->check_argv);
+	dst->groups = copy_memory(src->groups, src->group_count * sizeof(gid_t));
+	dst->user_name = xstrdup(src->user_name);
+	dst->user_home = xstrdup(src->user_home);
+	dst->user_shell = xstrdup(src->user_shell);
+	dst->directory = xstrdup(src->directory);
+	dst->env = copy_vector(src->env);
+	dst->stdout_setting.path = xstrdup(src->stdout_setting.path);
+	dst->stderr_setting.path = xstrdup(src->stderr_setting.path);
+	bool complete = (!src->name || dst->name) && (!src->base_name || dst->base_name) &&
+		(!src->argv || dst->argv) && (!src->success_codes || dst->success_codes) &&
+		(!src->check_argv || dst->check_argv) && (!src->groups || dst->groups) &&
+		(!src->user_name || dst->user_name) && (!src->user_home || dst->user_home) &&
+		(!src->user_shell || dst->user_shell) && (!src->directory || dst->directory) &&
+		(!src->env || dst->env) && (!src->stdout_setting.path || dst->stdout_setting.path) &&
+		(!src->stderr_setting.path || dst->stderr_setting.path);
+	if (complete)
+		return 0;
+	config_service_release(dst);
+	return -1;
+}
+
+void config_free(struct config *config)
+{
+	if (config == NULL)
+		return;
+	for (size_t i = 0; i < config->file_count; i++)
+		free(config->files[i]);
+	free(config->files);
+	free(config->socket_path);
+	free(config->health_dir);
+	for (size_t i = 0; i < config->group_count; i++)
+		config_group_release(&config->groups[i]);
+	free(config->groups);
+	for (size_t i = 0; i < config->service_count; i++)
+		config_service_release(&config->services[i]);
+	free(config->services);
+	free(config);
+}
+
+/* ---- lookups ---- */
+
+const struct config_service *config_find_service(const struct config *config, const char *name)
+{
+	for (size_t i = 0; i < config->service_count; i++)
+		if (strcmp(config->services[i].name, name) == 0)
+			return &config->services[i];
+	return NULL;
+}
+
+const struct config_group *config_find_group(const struct config *config, const char *name)
+{
+	for (size_t i = 0; i < config->group_count; i++)
+		if (strcmp(config->groups[i].name, name) == 0)
+			return &config->groups[i];
+	return NULL;
+}
+
+/* ---- equality for reload ---- */
+
+static bool strings_equal(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool vectors_equal(char *const *a, char *const *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	for (; *a && *b; a++, b++)
+		if (strcmp(*a, *b) != 0)
+			return false;
+	return *a == *b;
+}
+
+static bool backoffs_equal(const struct backoff_policy *a, const struct backoff_policy *b)
+{
+	return a->min_ms == b->min_ms && a->max_ms == b->max_ms && a->factor == b->factor &&
+	       a->jitter == b->jitter && a->reset_ms == b->reset_ms;
+}
+
+static bool outputs_equal(const struct output_setting *a, const struct output_setting *b)
+{
+	return a->mode == b->mode && strings_equal(a->path, b->path);
+}
+
+static bool limits_equal(const struct config_limit *a, const struct config_limit *b)
+{
+	for (size_t i = 0; i < LIMIT_COUNT; i++)
+		if (a[i].set != b[i].set || (a[i].set && (a[i].value.rlim_cur != b[i].value.rlim_cur ||
+							  a[i].value.rlim_max != b[i].value.rlim_max)))
+			return false;
+	return true;
+}
+
+static bool identities_equal(const struct config_service *a, const struct config_service *b)
+{
+	return a->set_user == b->set_user && a->set_group == b->set_group && a->uid == b->uid &&
+	       a->gid == b->gid && a->group_count == b->group_count &&
+	       (a->group_count == 0 || memcmp(a->groups, b->groups, a->group_count * sizeof(gid_t)) == 0) &&
+	       strings_equal(a->user_name, b->user_name) && strings_equal(a->user_home, b->user_home) &&
+	       strings_equal(a->user_shell, b->user_shell);
+}
+
+static bool processes_equal(const struct config_service *a, const struct config_service *b)
+{
+	return vectors_equal(a->argv, b->argv) && strings_equal(a->directory, b->directory) &&
+	       a->umask_value == b->umask_value && vectors_equal(a->env, b->env) &&
+	       a->env_clear == b->env_clear && a->set_capabilities == b->set_capabilities &&
+	       a->capabilities == b->capabilities && a->no_new_privileges == b->no_new_privileges &&
+	       limits_equal(a->limits, b->limits) && a->set_oom_score == b->set_oom_score &&
+	       a->oom_score_adj == b->oom_score_adj &&
+	       outputs_equal(&a->stdout_setting, &b->stdout_setting) &&
+	       outputs_equal(&a->stderr_setting, &b->stderr_setting) && identities_equal(a, b);
+}
+
+static bool supervision_equal(const struct config_service *a, const struct config_service *b)
+{
+	return a->type == b->type && a->main == b->main && a->restart == b->restart &&
+	       a->success_count == b->success_count &&
+	       (a->success_count == 0 ||
+		memcmp(a->success_codes, b->success_codes, a->success_count * sizeof(int)) == 0) &&
+	       backoffs_equal(&a->backoff, &b->backoff) && a->start_timeout_ms == b->start_timeout_ms &&
+	       a->ready == b->ready && a->ready_fd == b->ready_fd &&
+	       a->ready_required == b->ready_required && vectors_equal(a->check_argv, b->check_argv) &&
+	       a->check_interval_ms == b->check_interval_ms &&
+	       a->check_timeout_ms == b->check_timeout_ms &&
+	       a->check_start_period_ms == b->check_start_period_ms &&
+	       a->check_retries == b->check_retries && a->check_action == b->check_action &&
+	       a->watchdog_ms == b->watchdog_ms && a->stop_signal == b->stop_signal &&
+	       a->stop_timeout_ms == b->stop_timeout_ms && a->kill_group == b->kill_group &&
+	       a->autostart == b->autostart;
+}
+
+/* Names, origins and indices are not settings: the same service may move
+ * in the file or in the arrays without being restarted. */
+bool config_service_equal(const struct config_service *a, const struct config_service *b)
+{
+	return strings_equal(a->name, b->name) && a->instance == b->instance &&
+	       supervision_equal(a, b) && processes_equal(a, b);
+}
+
+/* A group's settings only: its children are compared one by one by the
+ * caller, so adding a service to a group does not restart the group. */
+bool config_group_equal(const struct config *config_a, const struct config_group *a,
+			const struct config *config_b, const struct config_group *b)
+{
+	(void)config_a;
+	(void)config_b;
+	return strings_equal(a->name, b->name) && a->strategy == b->strategy &&
+	       a->max_restarts == b->max_restarts && a->restart_period_ms == b->restart_period_ms &&
+	       a->start == b->start && a->stop == b->stop && a->quorum_kind == b->quorum_kind &&
+	       a->quorum_value == b->quorum_value && a->autostart == b->autostart &&
+	       backoffs_equal(&a->backoff, &b->backoff);
+}
+
+/* ---- -- CMD and the default model ---- */
+
+/* True (after reporting why) when `-- CMD` cannot be added. */
+static bool main_command_conflicts(struct config *config, struct diagnostics *diagnostics)
+{
+	bool conflict = false;
+	const struct config_group *root = &config->groups[0];
+	for (size_t i = 0; i < root->child_count; i++) {
+		const struct config_child *child = &root->children[i];
+		const char *name = child->kind == CHILD_SERVICE ? config->services[child->index].name
+								: config->groups[child->index].name;
+		const struct config_origin *origin = child->kind == CHILD_SERVICE
+			? &config->services[child->index].origin : &config->groups[child->index].origin;
+		if (strcmp(name, "main") == 0) {
+			diagnostics_add(diagnostics, origin->file, origin->line,
+					"[%s:main] conflicts with the command given after -- "
+					"(it becomes the service 'main')",
+					child->kind == CHILD_SERVICE ? "service" : "group");
+			conflict = true;
+		}
+	}
+	if (config->main_service >= 0) {
+		const struct config_service *service = &config->services[config->main_service];
+		diagnostics_add(diagnostics, service->origin.file, service->origin.line,
+				"[service:%s] has 'main = yes', which conflicts with the command "
+				"given after --", service->name);
+		conflict = true;
+	}
+	return conflict;
+}
+
+static int new_main_service(struct config_service *service, char *const *argv)
+{
+	config_service_defaults(service);
+	service->name = xstrdup("main");
+	service->base_name = xstrdup("main");
+	service->origin = (struct config_origin){command_line_origin, 0};
+	service->group = 0;
+	service->main = true;
+	service->restart = RESTART_NEVER;
+	service->argv = string_vector_copy(argv);
+	service->directory = xstrdup("/");
+	service->env = xcalloc(1, sizeof *service->env);
+	if (service->name && service->base_name && service->argv && service->directory &&
+	    service->env)
+		return 0;
+	config_service_release(service);
+	return -1;
+}
+
+int config_add_main_command(struct config *config, char *const *argv,
+			    struct diagnostics *diagnostics)
+{
+	if (argv == NULL || argv[0] == NULL) {
+		diagnostics_add(diagnostics, command_line_origin, 0, "no command after --");
+		return -1;
+	}
+	if (main_command_conflicts(config, diagnostics))
+		return -1;
+	struct config_group *root = &config->groups[0];
+	struct config_service *services =
+		realloc(config->services, (config->service_count + 1) * sizeof *services);
+	if (services != NULL)
+		config->services = services;
+	struct config_child *children =
+		realloc(root->children, (root->child_count + 1) * sizeof *children);
+	if (children != NULL)
+		root->children = children;
+	size_t index = config->service_count;
+	if (services == NULL || children == NULL || new_main_service(&services[index], argv) < 0) {
+		diagnostics_add(diagnostics, command_line_origin, 0, "out of memory");
+		return -1;
+	}
+	config->service_count++;
+	root->children[root->child_count++] = (struct config_child){CHILD_SERVICE, index};
+	config->main_service = (ssize_t)index;
+	return 0;
+}
+
+struct config *config_new_default(void)
+{
+	struct config *config = xcalloc(1, sizeof *config);
+	if (config == NULL)
+		return NULL;
+	config->groups = xcalloc(1, sizeof *config->groups);
+	if (config_global_defaults(config) < 0 || config->groups == NULL) {
+		config_free(config);
+		return NULL;
+	}
+	config_group_defaults(&config->groups[0]);
+	config->groups[0].origin = (struct config_origin){command_line_origin, 0};
+	config->groups[0].name = xstrdup("");
+	config->group_count = 1;
+	if (config->groups[0].name == NULL) {
+		config_free(config);
+		return NULL;
+	}
+	return config;
+}
