@@ -161,14 +161,14 @@ def ns_procs(init_pid):
 class NS:
     """One init as PID 1 of a fresh PID namespace."""
 
-    def __init__(self, argv, name="ns", cwd=None, env=None):
+    def __init__(self, argv, name="ns", cwd=None, env=None, preexec_fn=None):
         self.name = name
         d = tmpdir()
         self.out = open(os.path.join(d, f"{name}.out"), "ab")
         self.t0 = time.monotonic_ns()
         self.proc = subprocess.Popen(UNSHARE + argv, stdin=subprocess.DEVNULL,
                                      stdout=self.out, stderr=subprocess.STDOUT,
-                                     cwd=cwd, env=env)
+                                     cwd=cwd, env=env, preexec_fn=preexec_fn)
         _live.append(self)
         self.init = None
         deadline = time.monotonic() + 3

@@ -21,11 +21,17 @@
  *   bh sigsend PID FIFO N W  wait for the receiver's "R", then N+W times:
  *                            t0 = now; kill(PID, SIGUSR1); read the receiver's
  *                            stamp; print stamp - t0 (ns), one per line (the
- *                            first W are warm-up and not printed).
+ *                            first W are warm-up and not printed).  With
+ *                            N = -1, after the warm-up: for every line K read
+ *                            from stdin, time K more signals (interleaving).
  *   bh forkexec N PROG...    N times fork + execv(PROG) + waitpid; prints the
  *                            mean ns per iteration.
  *   bh floorinit N PROG...   a trivial PID 1: fork N children at once, each
  *                            execv(PROG...), then reap forever.
+ *   bh relay PROG...         the least a forwarding init can do (a floor): run
+ *                            PROG as its child, forward every signal it gets
+ *                            (sigwaitinfo + kill) and reap; exit with the
+ *                            child's status.
  *   bh count INITPID COMM N TIMEOUT_MS
  *                            poll the host's /proc until N processes whose
  *                            comm is COMM live in INITPID's PID namespace;
@@ -206,6 +212,51 @@ static int cmd_sigrecv(int argc, char **argv)
 	}
 }
 
+/* One signal: kill, then wait (up to 1 s) for the receiver's stamp. */
+static int sig_once(pid_t target, struct pollfd *pfd, int64_t *lat)
+{
+	int64_t t0 = now_ns(), t1;
+	if (kill(target, SIGUSR1) < 0) {
+		printf("killfailed %d\n", errno);
+		return -1;
+	}
+	size_t got = 0;
+	char *p = (char *)&t1;
+	while (got < sizeof t1) {
+		if (poll(pfd, 1, 1000) == 0) {
+			printf("timeout\n");
+			return -1;
+		}
+		ssize_t r = read(pfd->fd, p + got, sizeof t1 - got);
+		if (r > 0)
+			got += (size_t)r;
+		else if (r == 0) {
+			printf("eof\n");
+			return -1;
+		} else if (errno != EAGAIN && errno != EINTR) {
+			printf("readerr\n");
+			return -1;
+		}
+	}
+	if (lat)
+		*lat = t1 - t0;
+	return 0;
+}
+
+static int sig_batch(pid_t target, struct pollfd *pfd, long n)
+{
+	for (long i = 0; i < n; i++) {
+		int64_t lat;
+		if (sig_once(target, pfd, &lat) < 0) {
+			fflush(stdout);
+			return -1;
+		}
+		printf("%lld\n", (long long)lat);
+	}
+	fflush(stdout);
+	return 0;
+}
+
 static int cmd_sigsend(int argc, char **argv)
 {
 	if (argc < 4)
@@ -231,34 +282,16 @@ static int cmd_sigsend(int argc, char **argv)
 		}
 		nap_us(1000);
 	}
-	for (long i = 0; i < n + warm; i++) {
-		int64_t t0 = now_ns(), t1;
-		if (kill(target, SIGUSR1) < 0) {
-			printf("killfailed %d\n", errno);
+	for (long i = 0; i < warm; i++)
+		if (sig_once(target, &pfd, NULL) < 0)
 			return 1;
-		}
-		size_t got = 0;
-		char *p = (char *)&t1;
-		while (got < sizeof t1) {
-			int pr = poll(&pfd, 1, 1000);
-			if (pr == 0) {
-				printf("timeout %ld\n", i);
-				return 1;
-			}
-			ssize_t r = read(fd, p + got, sizeof t1 - got);
-			if (r > 0)
-				got += (size_t)r;
-			else if (r == 0) {
-				printf("eof %ld\n", i);
-				return 1;
-			} else if (errno != EAGAIN && errno != EINTR) {
-				printf("readerr %ld\n", i);
-				return 1;
-			}
-		}
-		if (i >= warm)
-			printf("%lld\n", (long long)(t1 - t0));
-	}
+	if (n >= 0)
+		return sig_batch(target, &pfd, n);
+	/* n < 0: batches on demand, one count per line of stdin (interleaving) */
+	char line[64];
+	while (fgets(line, sizeof line, stdin))
+		if (sig_batch(target, &pfd, atol(line)) < 0)
+			return 1;
 	return 0;
 }
 
@@ -297,6 +330,36 @@ static int cmd_floorinit(int argc, char **argv)
 	for (;;) {
 		if (wait(NULL) < 0 && errno == ECHILD)
 			pause();
+	}
+}
+
+static int cmd_relay(int argc, char **argv)
+{
+	if (argc < 1)
+		return 2;
+	sigset_t all, old;
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	pid_t child = fork();
+	if (child == 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(&all, &si);
+		if (sig < 0)
+			continue;
+		if (sig != SIGCHLD) {
+			kill(child, sig);
+			continue;
+		}
+		int st;
+		pid_t p;
+		while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+			if (p == child)
+				return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	}
 }
 
@@ -404,6 +467,8 @@ int main(int argc, char **argv)
 		return cmd_forkexec(argc, argv);
 	if (!strcmp(c, "floorinit"))
 		return cmd_floorinit(argc, argv);
+	if (!strcmp(c, "relay"))
+		return cmd_relay(argc, argv);
 	if (!strcmp(c, "count"))
 		return cmd_count(argc, argv);
 	if (!strcmp(c, "stamp"))
