@@ -123,17 +123,17 @@ static int apply_include(struct key_context *context, void *target, const char *
 static int apply_socket(struct key_context *context, void *target, const char *value,
 			const char **error)
 {
-	struct config *config = target;
+	char **socket_path = target;
 	if (strcmp(value, "none") == 0) {
-		free(config->socket_path);
-		config->socket_path = NULL;
+		free(*socket_path);
+		*socket_path = NULL;
 		return 0;
 	}
 	if (strlen(value) >= sizeof ((struct sockaddr_un *)0)->sun_path) {
 		*error = "socket path too long (at most 107 bytes)";
 		return -1;
 	}
-	return set_string(&config->socket_path, value, context);
+	return set_string(socket_path, value, context);
 }
 
 static int apply_path(struct key_context *context, void *target, const char *value,
@@ -209,14 +209,28 @@ static int apply_quorum(struct key_context *context, void *target, const char *v
 
 /* `command` and `check`: kept as text (split again per instance), but
  * split once now so a quoting mistake is reported at its line. */
-static int apply_command_text(struct key_context *context, void *target, const char *value,
-			      const char **error)
+static int set_command_text(struct key_context *context, char **text, const char *value,
+			    const char **error)
 {
 	char **words = argv_split(value, 0, error);
 	if (words == NULL)
 		return -1;
 	string_vector_free(words);
-	return set_string(target, value, context);
+	return set_string(text, value, context);
+}
+
+static int apply_command(struct key_context *context, void *target, const char *value,
+			 const char **error)
+{
+	(void)target;
+	return set_command_text(context, &context->section->u.service.command, value, error);
+}
+
+static int apply_check(struct key_context *context, void *target, const char *value,
+		       const char **error)
+{
+	(void)target;
+	return set_command_text(context, &context->section->u.service.check, value, error);
 }
 
 static int apply_instances(struct key_context *context, void *target, const char *value,
@@ -478,20 +492,24 @@ static int apply_output(struct key_context *context, void *target, const char *v
 #define GROUP(field) .target = TARGET_GROUP, .offset = offsetof(struct config_group, field)
 #define SERVICE(field) .target = TARGET_SERVICE, .offset = offsetof(struct config_service, field)
 #define BACKOFF(field) .target = TARGET_BACKOFF, .offset = offsetof(struct backoff_policy, field)
+/* the apply function receives the whole struct config, config_group or
+ * config_service */
+#define WHOLE(target_kind) .target = TARGET_##target_kind, .offset = 0
 #define DURATION_MAX 1000000000000L
 #define ANY_SECTION (IN_TEND | IN_GROUP | IN_SERVICE)
 #define SUPERVISOR (IN_TEND | IN_GROUP)
 
 /* A row without .kind is a duration (KIND_DURATION is 0). The target of a
- * KIND_CUSTOM row is what its apply function receives; include and
- * instances ignore it and write to the loader and the pending service. */
+ * KIND_CUSTOM row is what its apply function receives; some (include,
+ * command, env...) ignore it and write to the loader or the pending
+ * service instead. */
 static const struct key_spec keys[] = {
 	/* [tend] only */
-	{"include", IN_TEND, GLOBAL(files), .kind = KIND_CUSTOM, .apply = apply_include, .repeatable = true},
+	{"include", IN_TEND, WHOLE(GLOBAL), .kind = KIND_CUSTOM, .apply = apply_include, .repeatable = true},
 	{"socket", IN_TEND, GLOBAL(socket_path), .kind = KIND_CUSTOM, .apply = apply_socket},
 	{"socket-mode", IN_TEND, GLOBAL(socket_mode), .kind = KIND_MODE, .maximum = 0777},
-	{"socket-group", IN_TEND, GLOBAL(socket_group), .kind = KIND_CUSTOM, .apply = apply_socket_group},
-	{"admin-group", IN_TEND, GLOBAL(admin_group), .kind = KIND_CUSTOM, .apply = apply_admin_group},
+	{"socket-group", IN_TEND, WHOLE(GLOBAL), .kind = KIND_CUSTOM, .apply = apply_socket_group},
+	{"admin-group", IN_TEND, WHOLE(GLOBAL), .kind = KIND_CUSTOM, .apply = apply_admin_group},
 	{"health-dir", IN_TEND, GLOBAL(health_dir), .kind = KIND_CUSTOM, .apply = apply_path},
 	{"heartbeat", IN_TEND, GLOBAL(heartbeat_ms), .maximum = DURATION_MAX},
 	{"shutdown-drain", IN_TEND, GLOBAL(shutdown_drain_ms), .maximum = DURATION_MAX},
@@ -505,7 +523,7 @@ static const struct key_spec keys[] = {
 	{"restart-period", SUPERVISOR, GROUP(restart_period_ms), .minimum = 1, .maximum = DURATION_MAX, .range = "must be more than 0"},
 	{"start", SUPERVISOR, GROUP(start), .kind = KIND_CHOICE, .choices = orders},
 	{"stop", SUPERVISOR, GROUP(stop), .kind = KIND_CHOICE, .choices = orders},
-	{"ready-quorum", SUPERVISOR, GROUP(quorum_kind), .kind = KIND_CUSTOM, .apply = apply_quorum},
+	{"ready-quorum", SUPERVISOR, WHOLE(GROUP), .kind = KIND_CUSTOM, .apply = apply_quorum},
 	{"autostart", SUPERVISOR, GROUP(autostart), .kind = KIND_BOOLEAN},
 	/* supervisors and services */
 	{"backoff-min", ANY_SECTION, BACKOFF(min_ms), .maximum = DURATION_MAX},
@@ -514,16 +532,16 @@ static const struct key_spec keys[] = {
 	{"backoff-jitter", ANY_SECTION, BACKOFF(jitter), .kind = KIND_NUMBER, .minimum = 0, .maximum = 1, .range = "must be between 0 and 1"},
 	{"backoff-reset", ANY_SECTION, BACKOFF(reset_ms), .maximum = DURATION_MAX},
 	/* services */
-	{"command", IN_SERVICE, SERVICE(argv), .kind = KIND_CUSTOM, .apply = apply_command_text},
+	{"command", IN_SERVICE, WHOLE(SERVICE), .kind = KIND_CUSTOM, .apply = apply_command},
 	{"type", IN_SERVICE, SERVICE(type), .kind = KIND_CHOICE, .choices = service_types},
 	{"main", IN_SERVICE, SERVICE(main), .kind = KIND_BOOLEAN},
-	{"instances", IN_SERVICE, SERVICE(instance), .kind = KIND_CUSTOM, .apply = apply_instances},
+	{"instances", IN_SERVICE, WHOLE(SERVICE), .kind = KIND_CUSTOM, .apply = apply_instances},
 	{"restart", IN_SERVICE, SERVICE(restart), .kind = KIND_CHOICE, .choices = restart_policies},
-	{"success-exit", IN_SERVICE, SERVICE(success_codes), .kind = KIND_CUSTOM, .apply = apply_success_exit},
+	{"success-exit", IN_SERVICE, WHOLE(SERVICE), .kind = KIND_CUSTOM, .apply = apply_success_exit},
 	{"start-timeout", IN_SERVICE, SERVICE(start_timeout_ms), .maximum = DURATION_MAX},
-	{"ready", IN_SERVICE, SERVICE(ready), .kind = KIND_CUSTOM, .apply = apply_ready},
+	{"ready", IN_SERVICE, WHOLE(SERVICE), .kind = KIND_CUSTOM, .apply = apply_ready},
 	{"ready-required", IN_SERVICE, SERVICE(ready_required), .kind = KIND_BOOLEAN},
-	{"check", IN_SERVICE, SERVICE(check_argv), .kind = KIND_CUSTOM, .apply = apply_command_text},
+	{"check", IN_SERVICE, WHOLE(SERVICE), .kind = KIND_CUSTOM, .apply = apply_check},
 	{"check-interval", IN_SERVICE, SERVICE(check_interval_ms), .minimum = 1, .maximum = DURATION_MAX, .range = "must be more than 0"},
 	{"check-timeout", IN_SERVICE, SERVICE(check_timeout_ms), .minimum = 1, .maximum = DURATION_MAX, .range = "must be more than 0"},
 	{"check-retries", IN_SERVICE, SERVICE(check_retries), .kind = KIND_INTEGER, .minimum = 1, .maximum = 1000000, .range = "must be 1 or more"},
@@ -533,14 +551,14 @@ static const struct key_spec keys[] = {
 	{"stop-signal", IN_SERVICE, SERVICE(stop_signal), .kind = KIND_CUSTOM, .apply = apply_signal},
 	{"stop-timeout", IN_SERVICE, SERVICE(stop_timeout_ms), .maximum = DURATION_MAX},
 	{"kill-group", IN_SERVICE, SERVICE(kill_group), .kind = KIND_BOOLEAN},
-	{"user", IN_SERVICE, SERVICE(uid), .kind = KIND_CUSTOM, .apply = apply_user},
-	{"group", IN_SERVICE, SERVICE(gid), .kind = KIND_CUSTOM, .apply = apply_group},
+	{"user", IN_SERVICE, WHOLE(SERVICE), .kind = KIND_CUSTOM, .apply = apply_user},
+	{"group", IN_SERVICE, WHOLE(SERVICE), .kind = KIND_CUSTOM, .apply = apply_group},
 	{"directory", IN_SERVICE, SERVICE(directory), .kind = KIND_CUSTOM, .apply = apply_directory},
 	{"umask", IN_SERVICE, SERVICE(umask_value), .kind = KIND_CUSTOM, .apply = apply_umask},
-	{"env", IN_SERVICE, SERVICE(env), .kind = KIND_CUSTOM, .apply = apply_env, .repeatable = true},
-	{"env-file", IN_SERVICE, SERVICE(env), .kind = KIND_CUSTOM, .apply = apply_env_file, .repeatable = true},
+	{"env", IN_SERVICE, WHOLE(SERVICE), .kind = KIND_CUSTOM, .apply = apply_env, .repeatable = true},
+	{"env-file", IN_SERVICE, WHOLE(SERVICE), .kind = KIND_CUSTOM, .apply = apply_env_file, .repeatable = true},
 	{"env-clear", IN_SERVICE, SERVICE(env_clear), .kind = KIND_BOOLEAN},
-	{"capabilities", IN_SERVICE, SERVICE(capabilities), .kind = KIND_CUSTOM, .apply = apply_capabilities},
+	{"capabilities", IN_SERVICE, WHOLE(SERVICE), .kind = KIND_CUSTOM, .apply = apply_capabilities},
 	{"no-new-privileges", IN_SERVICE, SERVICE(no_new_privileges), .kind = KIND_BOOLEAN},
 	{"limit-nofile", IN_SERVICE, SERVICE(limits[LIMIT_NOFILE]), .kind = KIND_LIMIT},
 	{"limit-nproc", IN_SERVICE, SERVICE(limits[LIMIT_NPROC]), .kind = KIND_LIMIT},
@@ -548,7 +566,7 @@ static const struct key_spec keys[] = {
 	{"limit-memlock", IN_SERVICE, SERVICE(limits[LIMIT_MEMLOCK]), .kind = KIND_LIMIT},
 	{"limit-as", IN_SERVICE, SERVICE(limits[LIMIT_AS]), .kind = KIND_LIMIT},
 	{"limit-stack", IN_SERVICE, SERVICE(limits[LIMIT_STACK]), .kind = KIND_LIMIT},
-	{"oom-score-adj", IN_SERVICE, SERVICE(oom_score_adj), .kind = KIND_CUSTOM, .apply = apply_oom_score},
+	{"oom-score-adj", IN_SERVICE, WHOLE(SERVICE), .kind = KIND_CUSTOM, .apply = apply_oom_score},
 	{"stdout", IN_SERVICE, SERVICE(stdout_setting), .kind = KIND_CUSTOM, .apply = apply_output},
 	{"stderr", IN_SERVICE, SERVICE(stderr_setting), .kind = KIND_CUSTOM, .apply = apply_output},
 	{"autostart", IN_SERVICE, SERVICE(autostart), .kind = KIND_BOOLEAN},
@@ -582,19 +600,20 @@ static void *key_target(const struct key_spec *spec, struct section *section)
 static int parse_choice(const struct key_spec *spec, struct key_context *context, int *target,
 			const char *value, const char **error)
 {
-	struct strbuf expected = {0};
 	for (const struct choice *choice = spec->choices; choice->name != NULL; choice++) {
 		if (strcmp(value, choice->name) == 0) {
 			*target = choice->value;
 			return 0;
 		}
-		bool last = choice[1].name == NULL;
-		strbuf_printf(&expected, "%s%s", choice == spec->choices ? "" : last ? " or " : ", ",
-			      choice->name);
 	}
-	snprintf(context->message, sizeof context->message, "expected %s",
-		 expected.data ? expected.data : "");
-	strbuf_free(&expected);
+	/* "expected a, b or c", from the table */
+	size_t used = (size_t)snprintf(context->message, sizeof context->message, "expected");
+	for (const struct choice *choice = spec->choices; choice->name != NULL; choice++) {
+		const char *separator = choice == spec->choices ? " " : choice[1].name ? ", " : " or ";
+		if (used < sizeof context->message)
+			used += (size_t)snprintf(context->message + used, sizeof context->message - used,
+						 "%s%s", separator, choice->name);
+	}
 	*error = context->message;
 	return -1;
 }
