@@ -1,2 +1,498 @@
-/* group.c */
+/* group.c: a supervisor (SPEC §2.2, §2.5): strategies, the intensity
+ * window, escalation, sequential or parallel start and stop.
+ *
+ * Re-entrancy: starting or stopping a child can report back at once (a fork
+ * that fails, a child group with nothing to stop). group_reconcile() never
+ * runs inside itself: a nested call marks `again` and the outer call goes
+ * round once more. */
 #include "group.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "service.h"
+#include "tree.h"
+
+#define NO_PENDING SIZE_MAX
+
+static const char *const state_names[] = {
+	[GROUP_STOPPED] = "stopped", [GROUP_STARTING] = "starting", [GROUP_UP] = "up",
+	[GROUP_STOPPING] = "stopping", [GROUP_FAILED] = "failed",
+};
+
+const char *group_state_name(enum group_state state) { return state_names[state]; }
+
+static const char *display_name(const struct group *group)
+{
+	return group->config->name[0] == '\0' ? "(root)" : group->config->name;
+}
+
+/* Jitter only needs to spread restarts, not to be unpredictable. */
+static double random_unit(void)
+{
+	static uint64_t state;
+	if (state == 0)
+		state = (uint64_t)time(NULL) * 6364136223846793005ULL ^ (uint64_t)getpid() ^ 1;
+	state ^= state << 13;
+	state ^= state >> 7;
+	state ^= state << 17;
+	return (double)(state >> 11) / (double)(1ULL << 53);
+}
+
+bool group_quorum_met(enum quorum_kind kind, int value, size_t ready, size_t required)
+{
+	switch (kind) {
+	case QUORUM_ALL:
+		return ready >= required;
+	case QUORUM_COUNT:
+		return ready >= ((size_t)value < required ? (size_t)value : required);
+	case QUORUM_PERCENT:
+		return ready * 100 >= (size_t)value * required;
+	}
+	return false;
+}
+
+size_t group_restart_from(enum strategy strategy, size_t failed)
+{
+	return strategy == STRATEGY_ONE_FOR_ALL ? 0 : failed;
+}
+
+int64_t restart_delay_next(const struct backoff_policy *policy, unsigned *consecutive,
+			   int64_t ready_at, int64_t now)
+{
+	/* Ready for backoff-reset in its last life: it was healthy, so start
+	 * over from backoff-min. */
+	if (ready_at > 0 && now - ready_at >= policy->reset_ms)
+		*consecutive = 0;
+	int64_t delay = backoff_delay_ms(policy, *consecutive, random_unit());
+	(*consecutive)++;
+	return delay;
+}
+
+bool group_is_down(const struct group *group)
+{
+	return group->phase == PHASE_IDLE &&
+	       (group->state == GROUP_STOPPED || group->state == GROUP_FAILED);
+}
+
+/* --- children of either kind --- */
+
+/* Down, and no restart timer waiting either. */
+static bool node_is_at_rest(struct node node)
+{
+	if (node.kind == CHILD_SERVICE)
+		return service_is_down(node.service) && node.service->state != SERVICE_BACKOFF;
+	return group_is_down(node.group) && !loop_timer_armed(&node.group->backoff_timer);
+}
+
+static bool node_is_stopping(struct node node)
+{
+	if (node.kind == CHILD_SERVICE)
+		return node.service->state == SERVICE_STOPPING;
+	return node.group->phase == PHASE_STOPPING && node.group->after == AFTER_HOLD;
+}
+
+static bool node_is_ready(struct node node)
+{
+	return node.kind == CHILD_SERVICE ? node.service->ready : node.group->ready;
+}
+
+static bool node_is_required(struct node node)
+{
+	return node.kind == CHILD_GROUP || node.service->config->ready_required;
+}
+
+static bool node_is_settled(struct node node)
+{
+	if (node.kind == CHILD_SERVICE)
+		return service_is_settled(node.service);
+	return node.group->ready || (node.group->state == GROUP_UP && node.group->phase == PHASE_IDLE);
+}
+
+static bool node_is_idle(struct node node)
+{
+	if (node.kind == CHILD_SERVICE)
+		return node.service->state == SERVICE_STOPPED || node.service->state == SERVICE_FAILED;
+	return group_is_down(node.group) && !loop_timer_armed(&node.group->backoff_timer);
+}
+
+static bool node_wanted(struct node node)
+{
+	return node.kind == CHILD_SERVICE ? node.service->wanted_up : node.group->wanted_up;
+}
+
+static const char *node_name(struct node node)
+{
+	return node.kind == CHILD_SERVICE ? node.service->config->name : node.group->config->name;
+}
+
+static const char *node_reason(struct node node)
+{
+	return node.kind == CHILD_SERVICE ? node.service->reason : node.group->reason;
+}
+
+static void node_start(struct node node)
+{
+	if (node.kind == CHILD_SERVICE)
+		service_step(node.service, EVENT_START);
+	else
+		group_start(node.group);
+}
+
+static void node_stop(struct node node)
+{
+	if (node.kind == CHILD_SERVICE)
+		service_step(node.service, EVENT_STOP);
+	else
+		group_stop(node.group);
+}
+
+/* Make a child startable again for a restart of its range. */
+static void node_reset(struct node node)
+{
+	if (node.kind == CHILD_SERVICE)
+		service_step(node.service, EVENT_RESET);
+	else if (node.group->state == GROUP_FAILED)
+		node.group->state = GROUP_STOPPED;
+}
+
+static void give_up_children(struct group *group);
+
+static void node_give_up(struct node node)
+{
+	if (node.kind == CHILD_SERVICE) {
+		service_step(node.service, EVENT_GIVE_UP);
+		return;
+	}
+	loop_timer_cancel(&node.group->backoff_timer);
+	give_up_children(node.group);
+	node.group->state = GROUP_FAILED;
+}
+
+static void give_up_children(struct group *group)
+{
+	for (size_t i = 0; i < group->child_count; i++)
+		node_give_up(group->children[i]);
+}
+
+/* Schedule the child's restart after its backoff delay; returns the delay. */
+static int64_t node_schedule_restart(struct node node, int64_t now)
+{
+	int64_t delay;
+	if (node.kind == CHILD_SERVICE) {
+		struct service *service = node.service;
+		delay = restart_delay_next(&service->config->backoff, &service->consecutive,
+					   service->ready_at, now);
+		service->restarts++;
+		service->backoff_delay_ms = delay;
+		service_step(service, EVENT_BACKOFF);
+		return delay;
+	}
+	struct group *child = node.group;
+	delay = restart_delay_next(&child->config->backoff, &child->consecutive, child->ready_at, now);
+	child->restarts++;
+	child->backoff_delay_ms = delay;
+	loop_timer_set(&child->backoff_timer, now + delay);
+	return delay;
+}
+
+static unsigned node_restarts(struct node node)
+{
+	return node.kind == CHILD_SERVICE ? node.service->restarts : node.group->restarts;
+}
+
+/* --- the group itself --- */
+
+static void report_to_parent(struct group *group, enum child_event event)
+{
+	if (group->parent != NULL)
+		group_child_event(group->parent, group->index, event);
+}
+
+static void update_ready(struct group *group)
+{
+	size_t required = 0, ready = 0;
+	for (size_t i = 0; i < group->child_count; i++) {
+		struct node child = group->children[i];
+		if (!node_is_required(child) || !node_wanted(child))
+			continue;
+		required++;
+		ready += node_is_ready(child);
+	}
+	bool running = (group->state == GROUP_UP || group->state == GROUP_STARTING) &&
+		       group->phase != PHASE_STOPPING;
+	bool now_ready = running && group_quorum_met(group->config->quorum_kind,
+						      group->config->quorum_value, ready, required);
+	if (now_ready == group->ready)
+		return;
+	group->ready = now_ready;
+	if (now_ready)
+		group->ready_at = loop_now();
+	log_event(LOG_LEVEL_INFO, display_name(group), now_ready ? "ready" : "unready",
+		  "group %s (%zu of %zu required children ready)", now_ready ? "ready" : "not ready",
+		  ready, required);
+	report_to_parent(group, now_ready ? CHILD_READY : CHILD_UNREADY);
+	if (group->parent == NULL)
+		tree_root_ready(group, now_ready);
+}
+
+/* Stop the range from the last child down; true once all of it is down. */
+static bool reconcile_stopping(struct group *group)
+{
+	bool sequential = group->config->stop == ORDER_SEQUENTIAL;
+	bool all_down = true;
+	for (size_t i = group->child_count; i-- > group->range_from;) {
+		struct node child = group->children[i];
+		if (node_is_at_rest(child))
+			continue;
+		all_down = false;
+		if (!node_is_stopping(child))
+			node_stop(child);
+		if (sequential)
+			return false;
+	}
+	return all_down;
+}
+
+/* Start the range in order; true once every wanted child has settled. */
+static bool reconcile_starting(struct group *group)
+{
+	bool sequential = group->config->start == ORDER_SEQUENTIAL;
+	bool all_settled = true;
+	for (size_t i = group->range_from; i < group->child_count; i++) {
+		struct node child = group->children[i];
+		if (!node_wanted(child) || node_is_settled(child))
+			continue;
+		all_settled = false;
+		if (node_is_idle(child))
+			node_start(child);
+		if (sequential)
+			return false;
+	}
+	return all_settled;
+}
+
+static void finish_stopping(struct group *group)
+{
+	switch (group->after) {
+	case AFTER_RESTART:
+		for (size_t i = group->range_from; i < group->child_count; i++)
+			node_reset(group->children[i]);
+		group->phase = PHASE_STARTING;
+		group->state = GROUP_STARTING;
+		group->again = true; /* go on to the start in this same pass */
+		return;
+	case AFTER_HOLD:
+		group->phase = PHASE_IDLE;
+		group->state = GROUP_STOPPED;
+		log_event(LOG_LEVEL_INFO, display_name(group), "stopped", "group stopped");
+		report_to_parent(group, CHILD_DOWN);
+		if (group->parent == NULL)
+			tree_root_settled(group, false);
+		return;
+	case AFTER_GIVE_UP:
+		give_up_children(group);
+		group->phase = PHASE_IDLE;
+		group->state = GROUP_FAILED;
+		log_event(LOG_LEVEL_ERROR, display_name(group), "failed", "group failed: %s",
+			  group->reason);
+		report_to_parent(group, CHILD_FAILED);
+		if (group->parent == NULL)
+			tree_root_settled(group, true);
+		return;
+	}
+}
+
+static void reconcile_once(struct group *group)
+{
+	switch (group->phase) {
+	case PHASE_STOPPING:
+		if (reconcile_stopping(group))
+			finish_stopping(group);
+		return;
+	case PHASE_STARTING:
+		if (reconcile_starting(group)) {
+			group->phase = PHASE_IDLE;
+			group->state = GROUP_UP;
+			log_event(LOG_LEVEL_DEBUG, display_name(group), "up", "all children started");
+		}
+		return;
+	case PHASE_IDLE:
+		return;
+	}
+}
+
+void group_reconcile(struct group *group)
+{
+	if (group->busy) {
+		group->again = true;
+		return;
+	}
+	group->busy = true;
+	do {
+		group->again = false;
+		reconcile_once(group);
+	} while (group->again);
+	group->busy = false;
+	update_ready(group);
+}
+
+/* A failure of child `index` (SPEC §2.5): count it against the intensity
+ * at once, then restart per the strategy after its backoff, or give up. */
+static void handle_failure(struct group *group, size_t index)
+{
+	struct node child = group->children[index];
+	bool restarting = group->phase == PHASE_STOPPING && group->after == AFTER_RESTART;
+	if (group->phase == PHASE_STOPPING && !restarting)
+		return; /* going down anyway */
+	if (group->state != GROUP_STARTING && group->state != GROUP_UP)
+		return;
+	int64_t now = loop_now();
+	if (!intensity_allow(&group->window, group->config->restart_period_ms, now)) {
+		snprintf(group->reason, sizeof group->reason,
+			 "more than %d restarts within %lld ms (last: %s: %s)",
+			 group->config->max_restarts, (long long)group->config->restart_period_ms,
+			 node_name(child), node_reason(child));
+		log_event(LOG_LEVEL_ERROR, display_name(group), "give-up", "giving up: %s",
+			  group->reason);
+		group->phase = PHASE_STOPPING;
+		group->after = AFTER_GIVE_UP;
+		group->range_from = 0;
+		group->state = GROUP_STOPPING;
+		group->pending_from = NO_PENDING;
+		return;
+	}
+	if (restarting && index >= group->range_from)
+		return; /* already inside the range being restarted */
+	int64_t delay = node_schedule_restart(child, now);
+	log_event(LOG_LEVEL_INFO, node_name(child), "restart",
+		  "restart %u in %lld ms (%s; %s)", node_restarts(child), (long long)delay,
+		  node_reason(child),
+		  group->config->strategy == STRATEGY_ONE_FOR_ONE ? "one-for-one"
+		  : group->config->strategy == STRATEGY_ONE_FOR_ALL ? "one-for-all" : "rest-for-one");
+	if (group->config->strategy != STRATEGY_ONE_FOR_ONE) {
+		size_t from = group_restart_from(group->config->strategy, index);
+		if (group->pending_from == NO_PENDING || from < group->pending_from)
+			group->pending_from = from;
+	}
+}
+
+/* Stop the range from pending_from on, then start it again in order. */
+static void begin_strategy_restart(struct group *group)
+{
+	size_t from = group->pending_from;
+	group->pending_from = NO_PENDING;
+	if (group->phase == PHASE_STOPPING && group->after == AFTER_RESTART) {
+		if (from < group->range_from)
+			group->range_from = from;
+		return;
+	}
+	log_event(LOG_LEVEL_INFO, display_name(group), "restart",
+		  "restarting children from %s (%s)", node_name(group->children[from]),
+		  group->config->strategy == STRATEGY_ONE_FOR_ALL ? "one-for-all" : "rest-for-one");
+	group->phase = PHASE_STOPPING;
+	group->after = AFTER_RESTART;
+	group->range_from = from;
+	group->state = GROUP_STARTING;
+}
+
+static void handle_backoff_elapsed(struct group *group, size_t index)
+{
+	struct node child = group->children[index];
+	bool restarting = group->phase == PHASE_STOPPING && group->after == AFTER_RESTART;
+	if ((group->phase == PHASE_STOPPING && !restarting) ||
+	    (group->state != GROUP_STARTING && group->state != GROUP_UP)) {
+		node_stop(child); /* the group is going down: so does the waiting child */
+		return;
+	}
+	if (group->pending_from == NO_PENDING) {
+		if (!restarting)
+			node_start(child);
+		return;
+	}
+	begin_strategy_restart(group);
+}
+
+void group_child_event(struct group *group, size_t index, enum child_event event)
+{
+	switch (event) {
+	case CHILD_FAILED:
+		handle_failure(group, index);
+		break;
+	case CHILD_BACKOFF_ELAPSED:
+		handle_backoff_elapsed(group, index);
+		break;
+	case CHILD_READY:
+	case CHILD_UNREADY:
+	case CHILD_DOWN:
+	case CHILD_EXITED:
+		break;
+	}
+	group_reconcile(group);
+}
+
+void group_start(struct group *group)
+{
+	loop_timer_cancel(&group->backoff_timer);
+	intensity_clear(&group->window);
+	group->pending_from = NO_PENDING;
+	group->ready_at = 0;
+	group->reason[0] = '\0';
+	for (size_t i = 0; i < group->child_count; i++)
+		node_reset(group->children[i]);
+	group->phase = PHASE_STARTING;
+	group->range_from = 0;
+	group->state = GROUP_STARTING;
+	if (group->parent != NULL)
+		log_event(LOG_LEVEL_INFO, display_name(group), "start", "starting group");
+	group_reconcile(group);
+}
+
+void group_stop(struct group *group)
+{
+	loop_timer_cancel(&group->backoff_timer);
+	group->pending_from = NO_PENDING;
+	group->phase = PHASE_STOPPING;
+	group->after = AFTER_HOLD;
+	group->range_from = 0;
+	group->state = GROUP_STOPPING;
+	group_reconcile(group);
+}
+
+static void on_backoff_timer(struct timer *timer)
+{
+	struct group *group = timer->context;
+	if (group->parent != NULL)
+		group_child_event(group->parent, group->index, CHILD_BACKOFF_ELAPSED);
+}
+
+int group_init(struct group *group, const struct config_group *config, struct group *parent,
+	       size_t index, size_t child_count)
+{
+	memset(group, 0, sizeof *group);
+	group->config = config;
+	group->parent = parent;
+	group->index = index;
+	group->state = GROUP_STOPPED;
+	group->pending_from = NO_PENDING;
+	group->wanted_up = config->autostart;
+	group->backoff_timer = (struct timer){ .callback = on_backoff_timer, .context = group };
+	group->child_count = child_count;
+	group->children = child_count ? calloc(child_count, sizeof *group->children) : NULL;
+	if (child_count > 0 && group->children == NULL)
+		return -1;
+	return intensity_init(&group->window, config->max_restarts);
+}
+
+void group_free(struct group *group)
+{
+	loop_timer_cancel(&group->backoff_timer);
+	intensity_free(&group->window);
+	free(group->children);
+	group->children = NULL;
+}

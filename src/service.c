@@ -1,2 +1,478 @@
-/* service.c */
+/* service.c: one supervised process (SPEC §2.3-§2.5). service_step() is the
+ * only function that assigns service->state; impossible event/state pairs
+ * are logged and ignored, never fatal. */
 #include "service.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "group.h"
+#include "launch.h"
+#include "log.h"
+#include "signals.h"
+#include "tree.h"
+
+static const char *const state_names[] = {
+	[SERVICE_STOPPED] = "stopped", [SERVICE_STARTING] = "starting",
+	[SERVICE_RUNNING] = "running", [SERVICE_STOPPING] = "stopping",
+	[SERVICE_BACKOFF] = "backoff", [SERVICE_EXITED] = "exited",
+	[SERVICE_FAILED] = "failed",
+};
+
+static const char *const event_names[] = {
+	[EVENT_START] = "start", [EVENT_STOP] = "stop", [EVENT_EXEC_DONE] = "exec-done",
+	[EVENT_READY] = "ready", [EVENT_EXIT] = "exit", [EVENT_TIMER] = "timer",
+	[EVENT_BACKOFF] = "backoff", [EVENT_GIVE_UP] = "give-up", [EVENT_RESET] = "reset",
+};
+
+const char *service_state_name(enum service_state state) { return state_names[state]; }
+
+bool service_is_down(const struct service *service)
+{
+	switch (service->state) {
+	case SERVICE_STOPPED:
+	case SERVICE_BACKOFF:
+	case SERVICE_EXITED:
+	case SERVICE_FAILED:
+		return true;
+	case SERVICE_STARTING:
+	case SERVICE_RUNNING:
+	case SERVICE_STOPPING:
+		return false;
+	}
+	return false;
+}
+
+bool service_is_settled(const struct service *service)
+{
+	return service->ready || service->state == SERVICE_EXITED;
+}
+
+bool service_exit_is_success(const struct config_service *config, struct exit_status status)
+{
+	if (status.signal > 0)
+		return false;
+	if (status.code == 0)
+		return true;
+	for (size_t i = 0; i < config->success_count; i++)
+		if (config->success_codes[i] == status.code)
+			return true;
+	return false;
+}
+
+bool service_exit_is_failure(const struct config_service *config, struct exit_status status)
+{
+	switch (config->restart) {
+	case RESTART_NEVER:
+		return false;
+	case RESTART_ON_FAILURE:
+		return !service_exit_is_success(config, status);
+	case RESTART_ALWAYS:
+		/* A oneshot that succeeded is done, even with restart = always. */
+		return !(config->type == SERVICE_ONESHOT && service_exit_is_success(config, status));
+	}
+	return true;
+}
+
+static void set_reason(struct service *service, const char *format, ...)
+	__attribute__((format(printf, 2, 3)));
+static void set_reason(struct service *service, const char *format, ...)
+{
+	va_list arguments;
+	va_start(arguments, format);
+	vsnprintf(service->reason, sizeof service->reason, format, arguments);
+	va_end(arguments);
+}
+
+static void tell_group(struct service *service, enum child_event event)
+{
+	group_child_event(service->parent, service->index, event);
+}
+
+void service_signal(struct service *service, int signal_number, bool whole_group)
+{
+	if (service->pid <= 0)
+		return;
+	if (whole_group && kill(-service->pid, signal_number) == 0)
+		return;
+	if (kill(service->pid, signal_number) < 0 && errno != ESRCH)
+		log_event(LOG_LEVEL_WARN, service->config->name, "signal", "cannot send %s: %s",
+			  signal_name(signal_number), strerror(errno));
+}
+
+static void close_watch(struct watch *watch)
+{
+	if (watch->fd < 0)
+		return;
+	loop_watch_remove(watch);
+	close(watch->fd);
+	watch->fd = -1;
+}
+
+/* The spawn report: EOF means exec succeeded; a report says which stage
+ * failed. Called from the loop and, once more, when the process exits. */
+static void read_report(struct service *service)
+{
+	enum spawn_stage stage;
+	int error;
+	int result = service->report.fd < 0 ? -1 : spawn_read_report(service->report.fd, &stage, &error);
+	if (result < 0)
+		return;
+	close_watch(&service->report);
+	if (result == 0) {
+		service_step(service, EVENT_EXEC_DONE);
+		return;
+	}
+	set_reason(service, "cannot run %s: %s failed: %s", service->config->argv[0],
+		   spawn_stage_name(stage), strerror(error));
+	log_event(LOG_LEVEL_ERROR, service->config->name, "exec", "%s", service->reason);
+}
+
+static void on_report(struct watch *watch, uint32_t events)
+{
+	(void)events;
+	read_report(watch->context);
+}
+
+/* ready = fd:N: the first newline means ready; the bytes are thrown away,
+ * so however much a service writes, nothing is buffered. */
+static void on_readiness(struct watch *watch, uint32_t events)
+{
+	(void)events;
+	struct service *service = watch->context;
+	char chunk[512];
+	ssize_t length;
+	while ((length = read(watch->fd, chunk, sizeof chunk)) > 0) {
+		if (memchr(chunk, '\n', (size_t)length) != NULL) {
+			close_watch(watch);
+			service_step(service, EVENT_READY);
+			return;
+		}
+	}
+	if (length == 0 || (errno != EAGAIN && errno != EINTR))
+		close_watch(watch); /* closed without a newline: never ready */
+}
+
+static void on_exit_status(void *context, pid_t pid, struct exit_status status)
+{
+	struct service *service = context;
+	(void)pid;
+	service->last_exit = status;
+	service->has_exited = true;
+	service_step(service, EVENT_EXIT);
+}
+
+static void on_timer(struct timer *timer)
+{
+	service_step(timer->context, EVENT_TIMER);
+}
+
+void service_init(struct service *service, const struct config_service *config,
+		  struct group *parent, size_t index)
+{
+	memset(service, 0, sizeof *service);
+	service->config = config;
+	service->parent = parent;
+	service->index = index;
+	service->state = SERVICE_STOPPED;
+	service->wanted_up = config->autostart;
+	service->report = (struct watch){ .fd = -1, .callback = on_report, .context = service };
+	service->readiness = (struct watch){ .fd = -1, .callback = on_readiness, .context = service };
+	service->timer = (struct timer){ .callback = on_timer, .context = service };
+}
+
+static void set_state(struct service *service, enum service_state state)
+{
+	service->state = state;
+}
+
+static void arm(struct service *service, int64_t delay_ms)
+{
+	loop_timer_set(&service->timer, loop_now() + delay_ms);
+}
+
+static void start_process(struct service *service)
+{
+	struct launch launch;
+	service->reason[0] = '\0';
+	service->failing = service->killed = false;
+	if (launch_service(service->config, service->config->main, &launch) < 0) {
+		set_reason(service, "cannot start: %s failed: %s",
+			   spawn_stage_name(launch.result.failed_stage), strerror(launch.result.error));
+		log_event(LOG_LEVEL_ERROR, service->config->name, "exec", "%s", service->reason);
+		set_state(service, SERVICE_STOPPED);
+		tell_group(service, CHILD_FAILED);
+		return;
+	}
+	service->pid = launch.result.pid;
+	service->started_at = loop_now();
+	service->report.fd = launch.result.report_fd;
+	service->readiness.fd = launch.readiness_fd;
+	reaper_watch(service->pid, on_exit_status, service);
+	loop_watch_add(&service->report, EPOLLIN);
+	if (service->readiness.fd >= 0)
+		loop_watch_add(&service->readiness, EPOLLIN);
+	set_state(service, SERVICE_STARTING);
+	if (service->config->start_timeout_ms > 0)
+		arm(service, service->config->start_timeout_ms);
+	log_event(LOG_LEVEL_INFO, service->config->name, "start", "pid %d", (int)service->pid);
+}
+
+static void become_ready(struct service *service)
+{
+	loop_timer_cancel(&service->timer);
+	set_state(service, SERVICE_RUNNING);
+	service->ready = true;
+	service->ready_at = loop_now();
+	log_event(LOG_LEVEL_INFO, service->config->name, "ready", "ready after %lld ms",
+		  (long long)(service->ready_at - service->started_at));
+	tell_group(service, CHILD_READY);
+}
+
+static void begin_stop(struct service *service)
+{
+	const struct config_service *config = service->config;
+	set_state(service, SERVICE_STOPPING);
+	service->ready = false;
+	service_signal(service, config->stop_signal, config->kill_group);
+	service_signal(service, SIGCONT, config->kill_group); /* a stopped process cannot act on it */
+	arm(service, config->stop_timeout_ms);
+	log_event(LOG_LEVEL_INFO, config->name, "stop", "sent %s to pid %d%s",
+		  signal_name(config->stop_signal), (int)service->pid,
+		  config->kill_group ? " and its process group" : "");
+}
+
+/* The process is gone: drop what belonged to it. Leftover members of its
+ * process group get SIGTERM, so a restarted service does not meet them. */
+static void forget_process(struct service *service)
+{
+	char description[64];
+	read_report(service);
+	close_watch(&service->report);
+	close_watch(&service->readiness);
+	loop_timer_cancel(&service->timer);
+	if (service->config->kill_group)
+		kill(-service->pid, SIGTERM);
+	bool expected = service->state == SERVICE_STOPPING ||
+			service_exit_is_success(service->config, service->last_exit);
+	log_event(expected ? LOG_LEVEL_INFO : LOG_LEVEL_WARN,
+		  service->config->name, "exit", "pid %d %s after %lld ms", (int)service->pid,
+		  exit_status_describe(service->last_exit, description, sizeof description),
+		  (long long)(loop_now() - service->started_at));
+	service->pid = 0;
+}
+
+/* The process ended on its own (not stopped by tend). */
+static void handle_exit(struct service *service)
+{
+	const struct config_service *config = service->config;
+	char description[64];
+	bool was_ready = service->ready;
+	forget_process(service);
+	service->ready = false;
+	if (config->type == SERVICE_ONESHOT && service_exit_is_success(config, service->last_exit)) {
+		service->ready = true;
+		service->ready_at = loop_now();
+		set_reason(service, "completed");
+		set_state(service, SERVICE_EXITED);
+		tell_group(service, CHILD_EXITED);
+		return;
+	}
+	exit_status_describe(service->last_exit, description, sizeof description);
+	if (service_exit_is_failure(config, service->last_exit)) {
+		if (service->reason[0] == '\0' || was_ready)
+			set_reason(service, "%s", description);
+		set_state(service, SERVICE_STOPPED);
+		tell_group(service, CHILD_FAILED);
+		return;
+	}
+	set_reason(service, "ended (%s)", description);
+	set_state(service, SERVICE_EXITED);
+	tell_group(service, CHILD_EXITED);
+	if (config->main)
+		tree_main_ended(service);
+}
+
+static void finish_stop(struct service *service)
+{
+	forget_process(service);
+	set_state(service, SERVICE_STOPPED);
+	if (service->failing) {
+		tell_group(service, CHILD_FAILED);
+		return;
+	}
+	if (service->reason[0] == '\0')
+		set_reason(service, "stopped");
+	tell_group(service, CHILD_DOWN);
+}
+
+static void start_timeout(struct service *service)
+{
+	set_reason(service, "not ready within start-timeout (%lld ms)",
+		   (long long)service->config->start_timeout_ms);
+	log_event(LOG_LEVEL_WARN, service->config->name, "timeout", "%s", service->reason);
+	service->failing = true;
+	begin_stop(service);
+}
+
+static void stop_timeout(struct service *service)
+{
+	if (service->killed)
+		return;
+	service->killed = true;
+	log_event(LOG_LEVEL_WARN, service->config->name, "kill",
+		  "still running %lld ms after %s: SIGKILL", (long long)service->config->stop_timeout_ms,
+		  signal_name(service->config->stop_signal));
+	/* The whole group, even without kill-group: nothing of it may outlive
+	 * the stop deadline. */
+	service_signal(service, SIGKILL, true);
+}
+
+static void enter_backoff(struct service *service)
+{
+	set_state(service, SERVICE_BACKOFF);
+	arm(service, service->backoff_delay_ms);
+}
+
+static void impossible(struct service *service, enum service_event event)
+{
+	log_event(LOG_LEVEL_DEBUG, service->config->name, "state", "ignoring %s while %s",
+		  event_names[event], state_names[service->state]);
+}
+
+/* Stopped, exited or failed: no process. */
+static void step_down(struct service *service, enum service_event event)
+{
+	switch (event) {
+	case EVENT_START: start_process(service); return;
+	case EVENT_STOP: tell_group(service, CHILD_DOWN); return;
+	case EVENT_BACKOFF: enter_backoff(service); return;
+	case EVENT_GIVE_UP:
+		service->ready = false;
+		set_state(service, SERVICE_FAILED);
+		return;
+	case EVENT_RESET:
+		if (service->state == SERVICE_FAILED ||
+		    (service->state == SERVICE_EXITED && service->config->restart != RESTART_NEVER)) {
+			service->ready = false;
+			set_state(service, SERVICE_STOPPED);
+		}
+		return;
+	case EVENT_EXEC_DONE:
+	case EVENT_READY:
+	case EVENT_EXIT:
+	case EVENT_TIMER:
+		impossible(service, event);
+		return;
+	}
+}
+
+static void step_backoff(struct service *service, enum service_event event)
+{
+	switch (event) {
+	case EVENT_TIMER: tell_group(service, CHILD_BACKOFF_ELAPSED); return;
+	case EVENT_START:
+		loop_timer_cancel(&service->timer);
+		start_process(service);
+		return;
+	case EVENT_STOP:
+	case EVENT_RESET:
+		loop_timer_cancel(&service->timer);
+		set_state(service, SERVICE_STOPPED);
+		if (event == EVENT_STOP)
+			tell_group(service, CHILD_DOWN);
+		return;
+	case EVENT_GIVE_UP:
+		loop_timer_cancel(&service->timer);
+		set_state(service, SERVICE_FAILED);
+		return;
+	case EVENT_BACKOFF: enter_backoff(service); return;
+	case EVENT_EXEC_DONE:
+	case EVENT_READY:
+	case EVENT_EXIT:
+		impossible(service, event);
+		return;
+	}
+}
+
+/* Starting or running: a process exists. */
+static void step_up(struct service *service, enum service_event event)
+{
+	bool starting = service->state == SERVICE_STARTING;
+	switch (event) {
+	case EVENT_EXEC_DONE:
+		if (starting && service->config->type == SERVICE_SIMPLE &&
+		    service->config->ready != READY_FD)
+			become_ready(service);
+		return;
+	case EVENT_READY:
+		if (starting && service->config->type == SERVICE_SIMPLE)
+			become_ready(service);
+		return;
+	case EVENT_EXIT: handle_exit(service); return;
+	case EVENT_TIMER:
+		if (starting)
+			start_timeout(service);
+		return;
+	case EVENT_STOP: begin_stop(service); return;
+	case EVENT_START:
+	case EVENT_BACKOFF:
+	case EVENT_GIVE_UP:
+	case EVENT_RESET:
+		impossible(service, event);
+		return;
+	}
+}
+
+static void step_stopping(struct service *service, enum service_event event)
+{
+	switch (event) {
+	case EVENT_EXIT: finish_stop(service); return;
+	case EVENT_TIMER: stop_timeout(service); return;
+	case EVENT_STOP: return; /* already on its way */
+	case EVENT_EXEC_DONE:
+	case EVENT_READY:
+		return; /* too late to matter */
+	case EVENT_START:
+	case EVENT_BACKOFF:
+	case EVENT_GIVE_UP:
+	case EVENT_RESET:
+		impossible(service, event);
+		return;
+	}
+}
+
+void service_step(struct service *service, enum service_event event)
+{
+	switch (service->state) {
+	case SERVICE_STOPPED:
+	case SERVICE_EXITED:
+	case SERVICE_FAILED:
+		step_down(service, event);
+		return;
+	case SERVICE_BACKOFF:
+		step_backoff(service, event);
+		return;
+	case SERVICE_STARTING:
+	case SERVICE_RUNNING:
+		step_up(service, event);
+		return;
+	case SERVICE_STOPPING:
+		step_stopping(service, event);
+		return;
+	}
+}
+
+void service_free(struct service *service)
+{
+	close_watch(&service->report);
+	close_watch(&service->readiness);
+	loop_timer_cancel(&service->timer);
+	if (service->pid > 0)
+		reaper_unwatch(service->pid);
+}

@@ -1,3 +1,85 @@
+/* service.h: one supervised process and its state machine (SPEC §2.3, §2.4).
+ *
+ * Only service_step() assigns service->state. The wanted state (should it
+ * run at all: autostart, later tendctl stop/start) is kept apart from the
+ * actual one, and `reason` says why it is where it is. A service tells its
+ * group what happened through group_child_event(); the group decides about
+ * restarts (service_backoff) and stops. */
 #ifndef TEND_SERVICE_H
 #define TEND_SERVICE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "loop.h"
+#include "reaper.h"
+
+struct group;
+
+enum service_state {
+	SERVICE_STOPPED,
+	SERVICE_STARTING, /* running, not yet ready */
+	SERVICE_RUNNING,  /* running and ready */
+	SERVICE_STOPPING,
+	SERVICE_BACKOFF,  /* waiting to be restarted */
+	SERVICE_EXITED,   /* ended and will not restart */
+	SERVICE_FAILED,   /* its group gave up */
+};
+
+enum service_event {
+	EVENT_START,        /* the group starts it */
+	EVENT_STOP,         /* the group stops it */
+	EVENT_EXEC_DONE,    /* the spawn report pipe closed: exec succeeded */
+	EVENT_READY,        /* the readiness protocol said ready */
+	EVENT_EXIT,         /* its process was reaped (service->last_exit) */
+	EVENT_TIMER,        /* its deadline passed */
+	EVENT_BACKOFF,      /* the group restarts it after service->backoff_delay_ms */
+	EVENT_GIVE_UP,      /* its group gave up: failed */
+	EVENT_RESET,        /* a group restart makes it startable again */
+};
+
+struct service {
+	const struct config_service *config;
+	struct group *parent;
+	size_t index; /* in parent->children */
+	enum service_state state;
+	bool wanted_up;
+	bool ready;
+	bool failing;      /* stopping because it failed (start timeout) */
+	bool killed;       /* SIGKILL already sent for this stop */
+	bool has_exited;
+	pid_t pid;
+	struct watch report;    /* spawn report pipe */
+	struct watch readiness; /* ready = fd:N pipe */
+	struct timer timer;     /* start timeout, stop timeout or backoff */
+	unsigned restarts;      /* restarts scheduled since tend started */
+	unsigned consecutive;   /* consecutive restarts, for the backoff */
+	int64_t started_at, ready_at;
+	int64_t backoff_delay_ms;
+	struct exit_status last_exit;
+	char reason[96];
+};
+
+/* Initialise (no process yet) for config in group parent at index. */
+void service_init(struct service *service, const struct config_service *config,
+		  struct group *parent, size_t index);
+/* Feed an event; the only place that changes service->state. */
+void service_step(struct service *service, enum service_event event);
+
+/* State names as in SPEC §2.4 ("stopped", "starting", ...). */
+const char *service_state_name(enum service_state state);
+/* Not running and not about to be: stopped, backoff, exited, failed. */
+bool service_is_down(const struct service *service);
+/* Done starting for a sequential start: ready, or ended for good. */
+bool service_is_settled(const struct service *service);
+/* Whether an exit with this status counts as success for the service. */
+bool service_exit_is_success(const struct config_service *config, struct exit_status status);
+/* Whether an exit is a failure (SPEC §2.5) rather than an end for good. */
+bool service_exit_is_failure(const struct config_service *config, struct exit_status status);
+/* Send a signal to the service's process (group, when kill-group). */
+void service_signal(struct service *service, int signal_number, bool whole_group);
+void service_free(struct service *service);
+
 #endif

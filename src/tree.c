@@ -1,19 +1,377 @@
-/* tree.c: tree mode (placeholder until the supervision tree lands). */
+/* tree.c: tree mode (SPEC §2, §4): load the tree, run it, shut it down.
+ *
+ * Shutdown: stop the root (each group in reverse order per its `stop`),
+ * then, as PID 1 or subreaper, TERM whatever is left, KILL it after a short
+ * grace, and exit once waitpid says there are no children. The
+ * shutdown-timeout deadline wins over everything: at it, all is SIGKILLed. */
 #include "tree.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
 
+#include "autoconfig.h"
+
+#include "config.h"
+#include "group.h"
 #include "log.h"
+#include "loop.h"
+#include "reaper.h"
+#include "service.h"
+#include "signals.h"
+#include "sweep.h"
+
+/* Between TERM and KILL for processes left behind once the tree is down. */
+enum { LEFTOVER_GRACE_MS = 2000, FINAL_WAIT_MS = 2000 };
+
+enum tree_phase { TREE_RUNNING, TREE_DRAINING, TREE_STOPPING, TREE_SWEEPING, TREE_STAYING };
+
+static struct {
+	const struct options *options;
+	struct config *config;
+	struct group *groups;
+	struct service *services;
+	struct watch signals;
+	struct timer drain_timer, deadline_timer, sweep_timer;
+	enum tree_phase phase;
+	bool root_failed;
+	bool killed_all;
+	struct service *main_service;
+} tree;
+
+static void print_diagnostics(const struct diagnostics *diagnostics)
+{
+	for (size_t i = 0; i < diagnostics->count; i++)
+		fprintf(stderr, "%s\n", diagnostics->lines[i]);
+}
+
+static struct config *load(const struct options *options)
+{
+	struct diagnostics diagnostics = { 0 };
+	struct config *config = config_load(options->config_path, &diagnostics);
+	if (config != NULL && options->command != NULL &&
+	    config_add_main_command(config, options->command, &diagnostics) < 0) {
+		config_free(config);
+		config = NULL;
+	}
+	print_diagnostics(&diagnostics);
+	diagnostics_free(&diagnostics);
+	return config;
+}
 
 int tree_check(const struct options *options)
 {
-	fprintf(stderr, "tend: %s: tree mode is not built yet\n", options->config_path);
-	return 2;
+	struct config *config = load(options);
+	if (config == NULL)
+		return 2;
+	printf("%s: valid (%zu services, %zu groups)\n", options->config_path,
+	       config->service_count, config->group_count - 1);
+	config_free(config);
+	return 0;
+}
+
+bool tree_owns_terminal(void) { return tree.main_service != NULL; }
+
+/* --- shutdown --- */
+
+static void finish(void) { loop_stop(); }
+
+static void on_sweep_timer(struct timer *timer)
+{
+	(void)timer;
+	if (!tree.killed_all) {
+		log_event(LOG_LEVEL_WARN, NULL, "shutdown", "leftover processes still running: SIGKILL");
+		sweep_signal_leftovers(SIGKILL);
+		tree.killed_all = true;
+		loop_timer_set(&tree.sweep_timer, loop_now() + FINAL_WAIT_MS);
+		return;
+	}
+	log_event(LOG_LEVEL_ERROR, NULL, "shutdown", "processes survive SIGKILL; exiting anyway");
+	finish();
+}
+
+/* The tree is down: deal with whatever is left, then exit. */
+static void sweep_leftovers(void)
+{
+	bool no_children;
+	tree.phase = TREE_SWEEPING;
+	reaper_collect(&no_children);
+	if (no_children) {
+		finish();
+		return;
+	}
+	if (!tree.killed_all && sweep_signal_leftovers(SIGTERM) > 0) {
+		log_event(LOG_LEVEL_INFO, NULL, "shutdown", "terminating leftover processes");
+		sweep_signal_leftovers(SIGCONT);
+	}
+	if (!loop_timer_armed(&tree.sweep_timer))
+		loop_timer_set(&tree.sweep_timer, loop_now() + LEFTOVER_GRACE_MS);
+}
+
+static void kill_everything(void)
+{
+	for (size_t i = 0; i < tree.config->service_count; i++)
+		service_signal(&tree.services[i], SIGKILL, true);
+	sweep_signal_leftovers(SIGKILL);
+	tree.killed_all = true;
+}
+
+static void on_deadline(struct timer *timer)
+{
+	(void)timer;
+	log_event(LOG_LEVEL_WARN, NULL, "shutdown",
+		  "shutdown-timeout (%lld ms) reached: SIGKILL to everything left",
+		  (long long)tree.config->shutdown_timeout_ms);
+	kill_everything();
+	tree.phase = TREE_SWEEPING;
+	loop_timer_set(&tree.sweep_timer, loop_now() + FINAL_WAIT_MS);
+	bool no_children;
+	reaper_collect(&no_children);
+	if (no_children)
+		finish();
+}
+
+static void stop_root(void)
+{
+	tree.phase = TREE_STOPPING;
+	log_event(LOG_LEVEL_INFO, NULL, "shutdown", "stopping the tree");
+	group_stop(&tree.groups[0]);
+}
+
+static void on_drain(struct timer *timer)
+{
+	(void)timer;
+	stop_root();
+}
+
+static void begin_shutdown(const char *why)
+{
+	if (tree.phase != TREE_RUNNING && tree.phase != TREE_STAYING) {
+		log_event(LOG_LEVEL_INFO, NULL, "shutdown", "already shutting down (%s)", why);
+		return;
+	}
+	log_event(LOG_LEVEL_INFO, NULL, "shutdown", "shutting down: %s", why);
+	loop_timer_set(&tree.deadline_timer, loop_now() + tree.config->shutdown_timeout_ms);
+	if (tree.config->shutdown_drain_ms > 0) {
+		tree.phase = TREE_DRAINING;
+		log_event(LOG_LEVEL_INFO, NULL, "shutdown", "draining for %lld ms",
+			  (long long)tree.config->shutdown_drain_ms);
+		loop_timer_set(&tree.drain_timer, loop_now() + tree.config->shutdown_drain_ms);
+		return;
+	}
+	stop_root();
+}
+
+void tree_root_settled(struct group *root, bool failed)
+{
+	(void)root;
+	if (tree.phase == TREE_STOPPING || tree.phase == TREE_DRAINING) {
+		sweep_leftovers();
+		return;
+	}
+	if (!failed)
+		return;
+	tree.root_failed = true;
+	if (tree.config->on_root_failure == ON_ROOT_FAILURE_STAY) {
+		log_event(LOG_LEVEL_ERROR, NULL, "failed",
+			  "the root supervisor gave up; staying up for inspection (on-root-failure = stay)");
+		tree.phase = TREE_STAYING;
+		return;
+	}
+	log_event(LOG_LEVEL_ERROR, NULL, "failed", "the root supervisor gave up: exiting");
+	loop_timer_set(&tree.deadline_timer, loop_now() + tree.config->shutdown_timeout_ms);
+	sweep_leftovers();
+}
+
+void tree_root_ready(struct group *root, bool ready)
+{
+	(void)root;
+	(void)ready; /* the health files arrive with the health work */
+}
+
+void tree_main_ended(struct service *service)
+{
+	char description[64];
+	log_event(LOG_LEVEL_INFO, service->config->name, "main", "main service ended (%s)",
+		  exit_status_describe(service->last_exit, description, sizeof description));
+	begin_shutdown("the main service ended");
+}
+
+/* --- signals --- */
+
+static void forward_to_main(int signal_number)
+{
+	if (tree.main_service != NULL && tree.main_service->pid > 0) {
+		service_signal(tree.main_service, signal_number, false);
+		return;
+	}
+	log_event(LOG_LEVEL_INFO, NULL, "signal", "%s ignored (no main service running)",
+		  signal_name(signal_number));
+}
+
+static void handle_signal(const struct signalfd_siginfo *info)
+{
+	int number = (int)info->ssi_signo;
+	switch (number) {
+	case SIGTERM:
+	case SIGINT:
+	case SIGQUIT:
+		begin_shutdown(signal_name(number));
+		return;
+	case SIGHUP:
+		if (info->ssi_code == SI_KERNEL)
+			log_event(LOG_LEVEL_INFO, NULL, "signal", "terminal hangup (SIGHUP from the kernel) ignored");
+		else
+			log_event(LOG_LEVEL_WARN, NULL, "reload", "SIGHUP: reload is not available yet; nothing changes");
+		return;
+	case SIGUSR1:
+	case SIGUSR2:
+	case SIGWINCH:
+		forward_to_main(number);
+		return;
+	default:
+		log_event(LOG_LEVEL_DEBUG, NULL, "signal", "%s ignored", signal_name(number));
+		return;
+	}
+}
+
+static void on_signal(struct watch *watch, uint32_t events)
+{
+	(void)events;
+	struct signalfd_siginfo info;
+	bool reap = false;
+	while (read(watch->fd, &info, sizeof info) == (ssize_t)sizeof info) {
+		if (info.ssi_signo == SIGCHLD)
+			reap = true;
+		else
+			handle_signal(&info);
+	}
+	if (!reap)
+		return;
+	bool no_children;
+	reaper_collect(&no_children);
+	if (tree.phase == TREE_SWEEPING && no_children)
+		finish();
+}
+
+/* --- building --- */
+
+static void warn_unsupported(const struct config_service *service)
+{
+	if (service->ready == READY_NOTIFY || service->ready == READY_CHECK)
+		log_event(LOG_LEVEL_WARN, service->name, "config",
+			  "ready = %s is not supported yet: the service counts as ready once it runs",
+			  service->ready == READY_NOTIFY ? "notify" : "check");
+	if (service->check_argv != NULL)
+		log_event(LOG_LEVEL_WARN, service->name, "config", "health checks are not supported yet: check is not run");
+	if (service->watchdog_ms > 0)
+		log_event(LOG_LEVEL_WARN, service->name, "config", "watchdog is not supported yet");
+	if (service->stdout_setting.mode == OUTPUT_PREFIX || service->stderr_setting.mode == OUTPUT_PREFIX)
+		log_event(LOG_LEVEL_WARN, service->name, "config",
+			  "stdout/stderr = prefix is not supported yet: output is inherited");
+}
+
+static int build(void)
+{
+	struct config *config = tree.config;
+	tree.groups = calloc(config->group_count, sizeof *tree.groups);
+	tree.services = calloc(config->service_count ? config->service_count : 1, sizeof *tree.services);
+	if (tree.groups == NULL || tree.services == NULL)
+		return -1;
+	for (size_t i = 0; i < config->group_count; i++)
+		if (group_init(&tree.groups[i], &config->groups[i], NULL, 0,
+			       config->groups[i].child_count) < 0)
+			return -1;
+	for (size_t i = 0; i < config->group_count; i++) {
+		struct group *group = &tree.groups[i];
+		for (size_t j = 0; j < group->child_count; j++) {
+			const struct config_child *child = &config->groups[i].children[j];
+			if (child->kind == CHILD_SERVICE) {
+				struct service *service = &tree.services[child->index];
+				service_init(service, &config->services[child->index], group, j);
+				group->children[j] = (struct node){ .kind = CHILD_SERVICE, .service = service };
+			} else {
+				struct group *sub = &tree.groups[child->index];
+				sub->parent = group;
+				sub->index = j;
+				group->children[j] = (struct node){ .kind = CHILD_GROUP, .group = sub };
+			}
+		}
+	}
+	for (size_t i = 0; i < config->service_count; i++)
+		warn_unsupported(&config->services[i]);
+	if (config->main_service >= 0)
+		tree.main_service = &tree.services[config->main_service];
+	return 0;
+}
+
+static void release(void)
+{
+	for (size_t i = 0; tree.services && i < tree.config->service_count; i++)
+		service_free(&tree.services[i]);
+	for (size_t i = 0; tree.groups && i < tree.config->group_count; i++)
+		group_free(&tree.groups[i]);
+	free(tree.services);
+	free(tree.groups);
+	loop_timer_cancel(&tree.drain_timer);
+	loop_timer_cancel(&tree.deadline_timer);
+	loop_timer_cancel(&tree.sweep_timer);
+	loop_watch_remove(&tree.signals);
+	config_free(tree.config);
+}
+
+/* SPEC §4: the main service's status if there is one, else 0 for a
+ * requested shutdown and 1 after the root failed. */
+static int exit_status(void)
+{
+	if (tree.main_service != NULL && tree.main_service->has_exited)
+		return exit_status_shell_code(tree.main_service->last_exit);
+	return tree.root_failed ? 1 : 0;
+}
+
+static void apply_logging(const struct options *options)
+{
+	if (options->log_format < 0 && tree.config->log_format >= 0)
+		log_set_format((enum log_format)tree.config->log_format);
+	if (tree.config->log_level >= 0) {
+		log_set_level((enum log_level)tree.config->log_level);
+		log_adjust_level(options->verbosity);
+	}
 }
 
 int tree_run(const struct options *options, int signal_fd)
 {
-	(void)signal_fd;
-	log_error("%s: tree mode is not built yet", options->config_path);
-	return 2;
+	memset(&tree, 0, sizeof tree);
+	tree.options = options;
+	tree.config = load(options);
+	if (tree.config == NULL)
+		return 2;
+	apply_logging(options);
+	tree.drain_timer = (struct timer){ .callback = on_drain };
+	tree.deadline_timer = (struct timer){ .callback = on_deadline };
+	tree.sweep_timer = (struct timer){ .callback = on_sweep_timer };
+	tree.signals = (struct watch){ .fd = signal_fd, .callback = on_signal };
+	/* The config is read: let go of the directory we were started in, so
+	 * tend never keeps a mount busy. */
+	if (chdir("/") < 0)
+		log_warn("cannot change to /: %s", strerror(errno));
+	if (build() < 0 || loop_watch_add(&tree.signals, EPOLLIN) < 0) {
+		log_error("out of memory building the tree");
+		release();
+		return 1;
+	}
+	reaper_collect(NULL); /* children we inherited are not services */
+	log_event(LOG_LEVEL_INFO, NULL, "start", "tend %s: %zu services in %zu groups", PACKAGE_VERSION,
+		  tree.config->service_count, tree.config->group_count);
+	group_start(&tree.groups[0]);
+	loop_run();
+	int status = exit_status();
+	log_event(LOG_LEVEL_INFO, NULL, "exit", "exit status %d", status);
+	release();
+	return status;
 }

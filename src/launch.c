@@ -1,0 +1,201 @@
+/* launch.c: from a service's settings to a spawn request. */
+#include "launch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "util.h"
+
+extern char **environ;
+
+/* Variables that describe tend's own environment and would mislead a
+ * service; NOTIFY_SOCKET and WATCHDOG_* are set afresh where they apply. */
+static const char *const inherited_but_removed[] = {
+	"NOTIFY_SOCKET", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "WATCHDOG_USEC", "WATCHDOG_PID",
+};
+
+static bool name_matches(const char *entry, const char *name, size_t length)
+{
+	return strncmp(entry, name, length) == 0 && entry[length] == '=';
+}
+
+static bool is_removed(const char *entry)
+{
+	for (size_t i = 0; i < sizeof inherited_but_removed / sizeof inherited_but_removed[0]; i++)
+		if (name_matches(entry, inherited_but_removed[i], strlen(inherited_but_removed[i])))
+			return true;
+	return false;
+}
+
+/* True when list (NULL-terminated KEY=VALUE) sets the variable of entry. */
+static bool list_sets(char *const *list, const char *entry)
+{
+	size_t length = strcspn(entry, "=");
+	for (; list != NULL && *list != NULL; list++)
+		if (name_matches(*list, entry, length))
+			return true;
+	return false;
+}
+
+static size_t vector_length(char *const *vector)
+{
+	size_t count = 0;
+	while (vector != NULL && vector[count] != NULL)
+		count++;
+	return count;
+}
+
+static void add_owned(char **vector, size_t *count, char *entry)
+{
+	if (entry != NULL)
+		vector[(*count)++] = entry;
+}
+
+/* NAME=value, unless the service's own env sets NAME. */
+static void add_default(char **vector, size_t *count, char *const *own, const char *name,
+			const char *value)
+{
+	struct strbuf entry = { 0 };
+	strbuf_printf(&entry, "%s=%s", name, value);
+	char *text = strbuf_take(&entry);
+	if (text != NULL && list_sets(own, text)) {
+		free(text);
+		return;
+	}
+	add_owned(vector, count, text);
+}
+
+char **launch_environment(const struct config_service *config, char *const *base)
+{
+	char *const *own = config->env;
+	size_t capacity = vector_length(base) + vector_length(own) + 8;
+	char **vector = xcalloc(capacity, sizeof *vector);
+	if (vector == NULL)
+		return NULL;
+	size_t count = 0;
+	for (char *const *entry = base; !config->env_clear && entry && *entry; entry++) {
+		if (is_removed(*entry) || list_sets(own, *entry) ||
+		    name_matches(*entry, "TEND_SERVICE", 12) || name_matches(*entry, "TEND_INSTANCE", 13))
+			continue;
+		if (config->set_user && (name_matches(*entry, "HOME", 4) ||
+					 name_matches(*entry, "USER", 4) ||
+					 name_matches(*entry, "LOGNAME", 7)))
+			continue;
+		add_owned(vector, &count, xstrdup(*entry));
+	}
+	for (char *const *entry = own; entry != NULL && *entry != NULL; entry++)
+		add_owned(vector, &count, xstrdup(*entry));
+	add_default(vector, &count, own, "TEND_SERVICE", config->name);
+	if (config->instance >= 0) {
+		char number[16];
+		snprintf(number, sizeof number, "%d", config->instance);
+		add_default(vector, &count, own, "TEND_INSTANCE", number);
+	}
+	if (config->set_user && config->user_name != NULL) {
+		add_default(vector, &count, own, "HOME", config->user_home ? config->user_home : "/");
+		add_default(vector, &count, own, "USER", config->user_name);
+		add_default(vector, &count, own, "LOGNAME", config->user_name);
+	}
+	vector[count] = NULL;
+	return vector;
+}
+
+/* The fd a service's stdout or stderr gets: -1 to inherit tend's. */
+static int output_fd(const struct output_setting *setting, const char *service, const char *which)
+{
+	int fd = -1;
+	switch (setting->mode) {
+	case OUTPUT_INHERIT:
+	case OUTPUT_PREFIX: /* prefixing arrives with the output work; inherit */
+		return -1;
+	case OUTPUT_NULL:
+		fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		break;
+	case OUTPUT_FILE:
+		fd = open(setting->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+		break;
+	}
+	if (fd < 0)
+		log_event(LOG_LEVEL_WARN, service, "output", "cannot open %s for %s: %s; inheriting tend's",
+			  setting->mode == OUTPUT_FILE ? setting->path : "/dev/null", which,
+			  strerror(errno));
+	return fd;
+}
+
+static const int limit_resources[LIMIT_COUNT] = {
+	[LIMIT_NOFILE] = RLIMIT_NOFILE, [LIMIT_NPROC] = RLIMIT_NPROC, [LIMIT_CORE] = RLIMIT_CORE,
+	[LIMIT_MEMLOCK] = RLIMIT_MEMLOCK, [LIMIT_AS] = RLIMIT_AS, [LIMIT_STACK] = RLIMIT_STACK,
+};
+
+static int fill_limits(const struct config_service *config, struct spawn_limit *limits)
+{
+	int count = 0;
+	for (int i = 0; i < LIMIT_COUNT; i++)
+		if (config->limits[i].set)
+			limits[count++] = (struct spawn_limit){ limit_resources[i], config->limits[i].value };
+	return count;
+}
+
+static void close_if_open(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+int launch_service(const struct config_service *config, bool is_main, struct launch *launch)
+{
+	struct spawn_request request;
+	struct spawn_limit limits[LIMIT_COUNT];
+	int readiness[2] = { -1, -1 };
+	spawn_request_init(&request);
+	launch->readiness_fd = -1;
+	request.argv = config->argv;
+	request.isolation = is_main ? SPAWN_PROCESS_GROUP : SPAWN_SESSION;
+	request.take_terminal = is_main && isatty(STDIN_FILENO) &&
+				tcgetpgrp(STDIN_FILENO) == getpgrp();
+	request.directory = config->directory;
+	request.umask_value = config->umask_value;
+	request.limits = limits;
+	request.limit_count = fill_limits(config, limits);
+	request.set_oom_score = config->set_oom_score;
+	request.oom_score_adj = config->oom_score_adj;
+	request.set_user = config->set_user;
+	request.uid = config->uid;
+	request.gid = config->gid;
+	request.groups = config->groups;
+	request.group_count = (int)config->group_count;
+	request.set_capabilities = config->set_capabilities;
+	request.capabilities = config->capabilities;
+	request.no_new_privileges = config->no_new_privileges;
+	/* Only the main service may read tend's stdin (an interactive CMD). */
+	int null_in = is_main ? -1 : open("/dev/null", O_RDONLY | O_CLOEXEC);
+	request.stdin_fd = null_in;
+	request.stdout_fd = output_fd(&config->stdout_setting, config->name, "stdout");
+	request.stderr_fd = output_fd(&config->stderr_setting, config->name, "stderr");
+	if (config->ready == READY_FD && pipe2(readiness, O_CLOEXEC | O_NONBLOCK) == 0) {
+		request.notify_source_fd = readiness[1];
+		request.notify_target_fd = config->ready_fd;
+	}
+	char **environment = launch_environment(config, environ);
+	request.envp = environment;
+	int result = environment == NULL ? -1 : spawn_start(&request, &launch->result);
+	if (environment == NULL) {
+		launch->result.failed_stage = SPAWN_STAGE_FORK;
+		launch->result.error = ENOMEM;
+	}
+	string_vector_free(environment);
+	close_if_open(null_in);
+	close_if_open(request.stdout_fd);
+	close_if_open(request.stderr_fd);
+	close_if_open(readiness[1]);
+	if (result == 0)
+		launch->readiness_fd = readiness[0];
+	else
+		close_if_open(readiness[0]);
+	return result;
+}

@@ -1,0 +1,25 @@
+/* launch.h: turn a service's settings into a process: its environment
+ * (SPEC §2.3), its standard fds, privileges and limits, and the readiness
+ * pipe for `ready = fd:N`. */
+#ifndef TEND_LAUNCH_H
+#define TEND_LAUNCH_H
+
+#include <stdbool.h>
+
+#include "config.h"
+#include "spawn.h"
+
+struct launch {
+	struct spawn_result result;
+	int readiness_fd; /* read end for ready = fd:N, else -1 */
+};
+
+/* Start the service's process. Returns 0 when it was forked (result.pid,
+ * result.report_fd), -1 when it could not be (result.failed_stage/error). */
+int launch_service(const struct config_service *config, bool is_main, struct launch *launch);
+
+/* The environment for a service: a malloc'd NULL-terminated vector. Exposed
+ * for tests. base is tend's environment. */
+char **launch_environment(const struct config_service *config, char *const *base);
+
+#endif
