@@ -29,16 +29,21 @@ static bool is_blank(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+/* Words are copied out at their exact size (the model keeps them for as
+ * long as tend runs); the builder is reused for the next word. */
 static int finish_word(struct splitter *splitter)
 {
 	if (!splitter->in_word)
 		return 0;
 	splitter->in_word = false;
-	char *word = strbuf_take(&splitter->word);
+	struct strbuf *builder = &splitter->word;
+	char *word = builder->failed ? NULL : xstrndup(builder->data ? builder->data : "",
+							 builder->length);
+	builder->length = 0;
 	if (word == NULL)
 		goto out_of_memory;
 	if (splitter->count + 2 > splitter->capacity) {
-		size_t capacity = splitter->capacity ? splitter->capacity * 2 : 8;
+		size_t capacity = splitter->capacity ? splitter->capacity * 2 : 4;
 		char **grown = realloc(splitter->words, capacity * sizeof *grown);
 		if (grown == NULL) {
 			free(word);
@@ -157,12 +162,13 @@ char **argv_split(const char *text, int instance, const char **error)
 		.instance = instance,
 		.error = error,
 	};
-	if (split_all(&splitter) < 0) {
-		strbuf_free(&splitter.word);
-		if (splitter.words != NULL)
-			splitter.words[splitter.count] = NULL;
+	int result = split_all(&splitter);
+	strbuf_free(&splitter.word);
+	if (result < 0) {
 		string_vector_free(splitter.words);
 		return NULL;
 	}
-	return splitter.words;
+	/* give back the vector's spare room */
+	char **exact = realloc(splitter.words, (splitter.count + 1) * sizeof *exact);
+	return exact ? exact : splitter.words;
 }

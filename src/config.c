@@ -50,11 +50,15 @@ static void diagnostics_add_v(struct diagnostics *diagnostics, const char *file,
 		strbuf_printf(&message, "%s:%d: ", file, line);
 	else
 		strbuf_printf(&message, "%s: ", file);
-	char *text = NULL;
-	if (vasprintf(&text, format, arguments) < 0)
-		text = NULL;
-	if (text != NULL)
-		strbuf_append(&message, text, strlen(text));
+	va_list copy;
+	va_copy(copy, arguments);
+	int length = vsnprintf(NULL, 0, format, copy);
+	va_end(copy);
+	char *text = length >= 0 ? malloc((size_t)length + 1) : NULL;
+	if (text != NULL) {
+		vsnprintf(text, (size_t)length + 1, format, arguments);
+		strbuf_append(&message, text, (size_t)length);
+	}
 	free(text);
 	char *built = strbuf_take(&message);
 	if (built == NULL)
@@ -495,5 +499,6 @@ struct config *config_load_string(const char *name, const char *text,
  * the same change that adds them to src_libtend_a_SOURCES. */
 #include "config_reader.c"
 #include "config_keys.c"
+#include "config_sections.c"
 #include "config_build.c"
 #include "config_model.c"

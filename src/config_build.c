@@ -353,12 +353,18 @@ static int build_service(struct config_service *service, const struct section *s
 	const struct pending_service *pending = &section->u.service;
 	if (config_service_copy(service, &pending->settings) < 0)
 		return -1;
-	struct strbuf name = {0};
-	if (pending->instances > 0)
-		strbuf_printf(&name, "%s.%ld", section->name, k);
-	else
-		strbuf_append(&name, section->name, strlen(section->name));
-	service->name = strbuf_take(&name);
+	if (pending->instances > 0) {
+		char suffix[24];
+		int length = snprintf(suffix, sizeof suffix, ".%ld", k);
+		size_t base = strlen(section->name);
+		service->name = malloc(base + (size_t)length + 1);
+		if (service->name != NULL) {
+			memcpy(service->name, section->name, base);
+			memcpy(service->name + base, suffix, (size_t)length + 1);
+		}
+	} else {
+		service->name = xstrdup(section->name);
+	}
 	service->base_name = xstrdup(section->name);
 	service->instance = pending->instances > 0 ? (int)k : -1;
 	service->origin = section->origin;

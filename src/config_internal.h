@@ -1,8 +1,9 @@
 /* config_internal.h: what the parts of the config loader share. The loader
- * is split by phase: config.c (files, includes, the inih glue, the model's
- * public functions), config_reader.c (physical lines -> logical entries),
- * config_keys.c (sections and key = value into pending sections) and
- * config_build.c (whole-tree checks, then the final model). */
+ * is split by phase: config.c (files, includes, the inih glue),
+ * config_reader.c (physical lines -> logical entries), config_keys.c (the
+ * key table), config_sections.c (sections and key = value into pending
+ * sections), config_build.c (whole-tree checks, then the final model) and
+ * config_model.c (the model's public functions). */
 #ifndef TEND_CONFIG_INTERNAL_H
 #define TEND_CONFIG_INTERNAL_H
 
@@ -150,6 +151,48 @@ const struct entry *reader_entry(const struct reader *reader, const char *token)
 void reader_free(struct reader *reader);
 
 /* ---- sections and keys ---- */
+
+#define IN_TEND (1u << SECTION_TEND)
+#define IN_GROUP (1u << SECTION_GROUP)
+#define IN_SERVICE (1u << SECTION_SERVICE)
+
+enum key_target { TARGET_GLOBAL, TARGET_GROUP, TARGET_SERVICE, TARGET_BACKOFF };
+enum key_kind {
+	KIND_DURATION, KIND_BOOLEAN, KIND_INTEGER, KIND_NUMBER, KIND_CHOICE, KIND_MODE,
+	KIND_LIMIT, KIND_CUSTOM
+};
+
+struct choice {
+	const char *name;
+	int value;
+};
+
+struct key_context {
+	struct loader *loader;
+	struct section *section;
+	int line;
+	char message[160];              /* for an error built from a table */
+};
+
+struct key_spec {
+	const char *name;
+	unsigned sections;
+	enum key_target target;
+	enum key_kind kind;
+	size_t offset;
+	long minimum, maximum;          /* integers, numbers, durations (ms), modes */
+	const struct choice *choices;   /* NULL-name terminated */
+	const char *range;              /* what a value out of range is told */
+	int (*apply)(struct key_context *context, void *target, const char *value,
+		     const char **error);
+	bool repeatable;                /* env, env-file, include */
+	bool allow_empty;               /* capabilities = (keep none) */
+};
+
+/* Every key of every section (config_keys.c). */
+extern const struct key_spec config_keys[];
+extern const size_t config_key_count;
+
 
 /* A [header] was read: start a section (or ignore keys after a bad one). */
 void loader_begin_section(struct loader *loader, const char *header, int line);
