@@ -7,6 +7,7 @@
 #include "tree.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -365,6 +366,9 @@ int tree_run(const struct options *options, int signal_fd)
 		release();
 		return 1;
 	}
+	/* Give the loader's scratch memory back: what is left is the model and
+	 * the tree, and nothing big is allocated again until a reload. */
+	malloc_trim(0);
 	reaper_collect(NULL); /* children we inherited are not services */
 	log_event(LOG_LEVEL_INFO, NULL, "start", "tend %s: %zu services in %zu groups", PACKAGE_VERSION,
 		  tree.config->service_count, tree.config->group_count);
