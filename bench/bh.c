@@ -15,7 +15,7 @@
  *                              elapsed_ns cpu_ns cpu_source throttled
  *                            where cpu_ns is PID 1's own on-CPU time during
  *                            the run (/proc/1/schedstat, else /proc/1/stat).
- *   bh sigrecv FIFO          block SIGUSR1, write "R" to FIFO, then for every
+ *   bh sigrecv FIFO [CPU]    (pinned to CPU if given) block SIGUSR1, write "R" to FIFO, then for every
  *                            SIGUSR1 taken with sigwaitinfo() write the
  *                            CLOCK_MONOTONIC ns (8 bytes) to FIFO.
  *   bh sigsend PID FIFO N W  wait for the receiver's "R", then N+W times:
@@ -187,6 +187,12 @@ static int cmd_sigrecv(int argc, char **argv)
 {
 	if (argc < 1)
 		return 2;
+	if (argc > 1) {
+		cpu_set_t cs;
+		CPU_ZERO(&cs);
+		CPU_SET(atoi(argv[1]), &cs);
+		sched_setaffinity(0, sizeof cs, &cs);
+	}
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
