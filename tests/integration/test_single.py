@@ -401,34 +401,49 @@ def test_sigint_without_tty_exits_130(t):
 GRANDCHILD = r"""
 import os, sys, time
 d = sys.argv[1]
+
+def wait_for(name):
+    deadline = time.monotonic() + 20
+    while not os.path.exists(os.path.join(d, name)) and time.monotonic() < deadline:
+        time.sleep(0.01)
+
 pid = os.fork()
 if pid == 0:
     if os.fork() == 0:
         tmp = os.path.join(d, "gc.tmp")
         open(tmp, "w").write(str(os.getpid()))
         os.rename(tmp, os.path.join(d, "gc"))
-        time.sleep(0.5)
+        wait_for("gc-exit")
         os._exit(7)
     os._exit(0)
 os.waitpid(pid, 0)
-deadline = time.monotonic() + 10
-while not os.path.exists(os.path.join(d, "go")) and time.monotonic() < deadline:
-    time.sleep(0.01)
+wait_for("go")
 """
 
 
 def test_not_pid1_is_subreaper_and_reaps(t):
+    # a double-forked grandchild is orphaned; it must be re-parented to tend
+    # (child subreaper), not to the namespace's PID 1, and reaped by tend
     td = t.tend(["--"] + t.py("gc.py", GRANDCHILD) + [t.tmp], mode="sub")
     gc_ns = int(t.wait_file("gc", 10, "the grandchild's pid"))
-    gc = wait_until(lambda: td.host_pid(gc_ns), 2, "the grandchild's host pid")
+    gc = wait_until(lambda: td.host_pid(gc_ns), 5, "the grandchild's host pid")
     tend_pid = td.pid
     check(tend_pid != td.init_pid, "tend is not PID 1 here (test setup)")
-    wait_until(lambda: (h.stat(gc) or h.Stat(0, "", "", -1, 0, 0, 0, 0)).ppid == tend_pid,
-               0.45, "the orphaned grandchild's parent to be tend (subreaper)")
-    # it exits after 0.5 s; tend must reap it while still running
+    ppid = []
+
+    def reparented():
+        s = h.stat(gc)
+        ppid[:] = [s.ppid if s else None]
+        return s is not None and s.ppid == tend_pid
+    try:
+        wait_until(reparented, 5, "reparenting")
+    except Fail:
+        raise Fail("the orphaned grandchild's parent is %s, not tend (%d): tend is "
+                   "no child subreaper (namespace init is %d)" % (ppid, tend_pid, td.init_pid))
+    t.write("gc-exit", "1")
     wait_until(lambda: not h.exists(gc), 5, "tend to reap the grandchild (no zombie)")
     check(td.running(), "tend exited early")
-    eq([z for z in td.zombies()], [], "zombies")
+    eq(td.zombies(), [], "zombies")
     t.write("go", "1")
     eq(td.wait(5), 0, "exit status")
 
