@@ -167,11 +167,13 @@ int options_parse(int argc, char **argv, struct options *options)
 	options->grace_ms = 3000;
 	options->log_format = -1;
 	int index = 1;
+	bool dash_dash = false;
 	/* Stop at the first word that is not an option, so `tend sleep -x`
 	 * runs `sleep -x` as tini does. */
 	for (; index < argc; index++) {
 		const char *word = argv[index];
 		if (strcmp(word, "--") == 0) {
+			dash_dash = true;
 			index++;
 			break;
 		}
@@ -184,6 +186,10 @@ int options_parse(int argc, char **argv, struct options *options)
 	}
 	if (index < argc)
 		options->command = argv + index;
+	else if (dash_dash)
+		return usage_error(argv[0], "no command after --", NULL);
+	if (options->config_path != NULL && options->config_path[0] == '\0')
+		return usage_error(argv[0], "-c needs a file name", NULL);
 	if (options->config_path == NULL) {
 		const char *environment = getenv("TEND_CONFIG");
 		if (environment != NULL && *environment != '\0')

@@ -10,7 +10,8 @@ int64_t backoff_delay_ms(const struct backoff_policy *policy, unsigned consecuti
 	double delay = (double)policy->min_ms;
 	/* Multiply step by step and stop at the cap, so a long crash loop
 	 * cannot overflow. */
-	for (unsigned step = 0; step < consecutive && delay < (double)policy->max_ms; step++)
+	for (unsigned step = 0; step < consecutive && delay < (double)policy->max_ms &&
+				policy->factor > 1; step++)
 		delay *= policy->factor;
 	if (delay > (double)policy->max_ms)
 		delay = (double)policy->max_ms;

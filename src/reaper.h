@@ -18,7 +18,7 @@ struct exit_status {
 struct exit_status exit_status_from_wait(int status);
 /* The shell's number for it: the code, or 128 + signal. */
 int exit_status_shell_code(struct exit_status status);
-/* "exit code 3" / "signal SIGKILL (core dumped)" into buffer. */
+/* "exit code 3" / "killed by SIGKILL (core dumped)" into buffer. */
 const char *exit_status_describe(struct exit_status status, char *buffer, size_t size);
 
 typedef void reaper_callback(void *context, pid_t pid, struct exit_status status);

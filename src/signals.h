@@ -10,7 +10,8 @@
 /* "TERM", "SIGTERM", "term", "15" -> 15; -1 if not a valid signal (0 is
  * not valid). Real-time signals as "RTMIN+3" / "SIGRTMIN+3". */
 int signal_from_name(const char *name);
-/* "SIGTERM"; "SIGRTMIN+3"; "SIG?" for an unknown number. Static storage. */
+/* "SIGTERM"; "SIGRTMIN+3"; "SIG200" for a number without a name. Static
+ * storage. */
 const char *signal_name(int signal_number);
 
 /* Block every signal that can be blocked and return a signalfd
