@@ -85,7 +85,7 @@ def test_stdout_passes_through(t):
 
 def _version_case(flag):
     def test(t):
-        td = t.run_tend([flag], timeout=10)
+        td = t.run_tend([flag], timeout=10, mode="host")
         eq(td.returncode, 0, "exit status of `tend %s`" % flag)
         text = "\n".join(td.out + td.log)
         check(any(c.isdigit() for c in text) and "." in text,
@@ -99,7 +99,7 @@ test_version_short = _version_case("-V")
 
 def _help_case(flag):
     def test(t):
-        td = t.run_tend([flag], timeout=10)
+        td = t.run_tend([flag], timeout=10, mode="host")
         eq(td.returncode, 0, "exit status of `tend %s`" % flag)
         check((td.out + td.log), "`tend %s` printed nothing" % flag)
     return test
@@ -110,20 +110,20 @@ test_help_short = _help_case("-h")
 
 
 def test_unknown_option_exits_2(t):
-    td = t.run_tend(["--no-such-option-xyz", "--", "true"], timeout=10)
+    td = t.run_tend(["--no-such-option-xyz", "--", "true"], timeout=10, mode="host")
     eq(td.returncode, 2, "exit status for an unknown option")
     check(td.log, "no message on stderr for an unknown option")
 
 
 def test_ctl_help(t):
-    td = t.run_tend(["ctl", "--help"], timeout=10)
+    td = t.run_tend(["ctl", "--help"], timeout=10, mode="host")
     eq(td.returncode, 0, "exit status of `tend ctl --help`")
 
 
 def test_tendctl_link_version(t):
     link = t.path("tendctl")
     os.symlink(t.binary, link)
-    td = t.run_tend(["--version"], binary=link, timeout=10)
+    td = t.run_tend(["--version"], binary=link, timeout=10, mode="host")
     eq(td.returncode, 0, "exit status of `tendctl --version`")
     check(td.out + td.log, "`tendctl --version` printed nothing")
 
