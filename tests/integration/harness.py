@@ -816,3 +816,93 @@ class T:
                 lines.append("tend#%d %s stderr (last %d lines):" % (i, td.args, len(log)))
                 lines += ["  " + l for l in log]
         return lines
+
+
+# ------------------------------------------------- tree mode: tend's log lines
+# (appended for test_tree*.py)
+#
+# tend logs one line per event: `TS tend LEVEL EVENT [NAME]: MESSAGE`, e.g.
+# `2026-11-22T03:44:37.466Z tend info start web: pid 3`.
+
+_TREE_LOG_RX = re.compile(
+    r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?)Z tend (\w+) ([a-z-]+)(?: (\S+))?: (.*)$")
+
+
+class LogEvent:
+    """One parsed line of tend's log: index (line number in Tend.log), ts
+    (seconds since the epoch, float), level, event, name (None when the line
+    is about no service or group), msg."""
+    __slots__ = ("index", "ts", "level", "event", "name", "msg")
+
+    def __init__(self, index, ts, level, event, name, msg):
+        self.index, self.ts, self.level = index, ts, level
+        self.event, self.name, self.msg = event, name, msg
+
+    def __repr__(self):
+        return "<#%d %s%s: %s>" % (self.index, self.event,
+                                   " " + self.name if self.name else "", self.msg)
+
+
+def _log_ts(text):
+    import datetime
+    fmt = "%Y-%m-%dT%H:%M:%S.%f" if "." in text else "%Y-%m-%dT%H:%M:%S"
+    d = datetime.datetime.strptime(text, fmt)
+    return d.replace(tzinfo=datetime.timezone.utc).timestamp()
+
+
+def parse_log(lines, start=0):
+    """LogEvents of the lines from index `start` on (unparsable lines skipped)."""
+    out = []
+    for i in range(start, len(lines)):
+        m = _TREE_LOG_RX.match(lines[i])
+        if m:
+            out.append(LogEvent(i, _log_ts(m.group(1)), m.group(2), m.group(3),
+                                m.group(4), m.group(5)))
+    return out
+
+
+def log_events(td, event=None, name=None, start=0):
+    """tend's parsed log events, filtered by event and/or name (exact)."""
+    return [e for e in parse_log(list(td.log), start)
+            if (event is None or e.event == event)
+            and (name is None or e.name == name)]
+
+
+def wait_log_events(td, event, name, count, timeout=5.0, start=0):
+    """Wait until at least `count` events `event name` were logged; return them."""
+    def enough():
+        ev = log_events(td, event, name, start)
+        return ev if len(ev) >= count else None
+    return wait_until(enough, timeout, "%d `%s %s` log line(s) (have %d)"
+                      % (count, event, name, len(log_events(td, event, name, start))))
+
+
+def started_ns_pids(td, name, start=0):
+    """Namespace pids from tend's `start NAME: pid N` lines, in order."""
+    out = []
+    for e in log_events(td, "start", name, start):
+        m = re.match(r"pid (\d+)", e.msg)
+        if m:
+            out.append(int(m.group(1)))
+    return out
+
+
+def live_pids_by_cmdline(td, regex):
+    """Host pids of live (non-zombie) processes in td's namespace whose
+    space-joined argv matches regex."""
+    return [p for p in td.pids_by_cmdline(regex) if alive(p)]
+
+
+def one_pid(td, regex, timeout=5.0, exclude=()):
+    """Wait until exactly one live process in td's namespace matches regex
+    (ignoring pids in `exclude`); return its host pid."""
+    found = []
+
+    def look():
+        found[:] = [p for p in live_pids_by_cmdline(td, regex) if p not in exclude]
+        return found[0] if len(found) == 1 else None
+    try:
+        return wait_until(look, timeout, "one process /%s/" % regex)
+    except Fail:
+        raise Fail("expected one live process /%s/ in the namespace%s, found %s"
+                   % (regex, " besides %s" % list(exclude) if exclude else "", found))
