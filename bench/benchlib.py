@@ -250,7 +250,12 @@ def ratio(a, b):
         return "n/a"
     if b == 0:
         return "0/0" if a == 0 else "inf"
-    return f"{a / b:.2f}x"
+    r = a / b
+    if r == 0:
+        return "0x"
+    if r < 0.1:
+        return f"1/{1 / r:,.0f}"      # tend needs 1/k of the peer's
+    return f"{r:.2f}x"
 
 
 def table(headers, rows, title=None):

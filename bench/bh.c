@@ -12,9 +12,10 @@
  *                            that a broken init cannot exhaust pid_max on a
  *                            shared machine).  Waits until every orphan is
  *                            gone (reaped by PID 1), then prints
- *                              elapsed_ns cpu_ns cpu_source throttled
+ *                              elapsed_ns cpu_ns cpu_source throttled wakeups
  *                            where cpu_ns is PID 1's own on-CPU time during
- *                            the run (/proc/1/schedstat, else /proc/1/stat).
+ *                            the run (/proc/1/schedstat, else /proc/1/stat)
+ *                            and wakeups its voluntary context switches.
  *   bh sigrecv FIFO [CPU]    (pinned to CPU if given) block SIGUSR1, write "R" to FIFO, then for every
  *                            SIGUSR1 taken with sigwaitinfo() write the
  *                            CLOCK_MONOTONIC ns (8 bytes) to FIFO.
@@ -120,6 +121,16 @@ static int64_t init_cpu_ns(const char **source)
 	return -1;
 }
 
+/* PID 1's voluntary context switches (its wake-ups, roughly). */
+static long init_vcsw(void)
+{
+	char buf[4096];
+	if (read_file("/proc/1/status", buf, sizeof buf) <= 0)
+		return -1;
+	char *p = strstr(buf, "\nvoluntary_ctxt_switches:");
+	return p ? atol(p + 26) : -1;
+}
+
 static int cmd_orphans(int argc, char **argv)
 {
 	if (argc < 2)
@@ -133,6 +144,7 @@ static int cmd_orphans(int argc, char **argv)
 	}
 	const char *src;
 	long head = 0, throttled = 0;
+	long csw0 = init_vcsw();
 	int64_t cpu0 = init_cpu_ns(&src);
 	int64_t t0 = now_ns();
 	for (long i = 0; i < n; i++) {
@@ -178,8 +190,9 @@ static int cmd_orphans(int argc, char **argv)
 	}
 	int64_t t1 = now_ns();
 	int64_t cpu1 = init_cpu_ns(&src);
-	printf("%lld %lld %s %ld\n", (long long)(t1 - t0), (long long)(cpu1 - cpu0), src,
-	       throttled);
+	long csw1 = init_vcsw();
+	printf("%lld %lld %s %ld %ld\n", (long long)(t1 - t0), (long long)(cpu1 - cpu0), src,
+	       throttled, csw0 >= 0 && csw1 >= 0 ? csw1 - csw0 : -1);
 	return 0;
 }
 
