@@ -501,3 +501,93 @@ command = sh -c 'echo %%i > %s/inst.%%i; exec sleep 1001'
        ["pool/w.0", "pool/w.1", "pool/w.2"], "names in the start lines")
     td.kill(signal.SIGTERM)
     eq(td.wait(5), 0, "exit status after SIGTERM")
+
+
+# ------------------------------------------------- more intensity (B5)
+
+def test_intensity_nested_groups_multiply(t):
+    # inner and outer each allow 3 restarts: the leaf starts (3+1) x (3+1)
+    # times before outer gives up; the root (max-restarts 0) then gives up
+    td = t.tree("""
+[tend]
+max-restarts = 0
+
+[group:outer]
+max-restarts = 3
+restart-period = 30s
+
+[group:outer/inner]
+max-restarts = 3
+restart-period = 30s
+backoff-min = 0
+backoff-jitter = 0
+
+[service:outer/inner/leaf]
+command = sh -c 'echo x >> %s; exit 1'
+backoff-min = 0
+backoff-jitter = 0
+""" % t.path("count"))
+    eq(td.wait(10), 1, "exit status after the root gave up")
+    eq(len(_lines(t, "count")), 16, "starts of the leaf (intensities 3 and 3)")
+    eq(len(h.log_events(td, "give-up", "outer/inner")), 4, "give-ups of outer/inner")
+    eq(len(h.log_events(td, "give-up", "outer")), 1, "give-ups of outer")
+
+
+def test_one_for_all_restart_counts_once_toward_intensity(t):
+    # max-restarts = 1: restarting all three children after one crash is one
+    # restart, not three
+    once = t.script("once.sh", "#!/bin/sh\nif [ -e %s ]; then exec sleep 1002; fi\n"
+                    "touch %s\nsleep 0.2\nexit 1\n" % (t.path("crashed"), t.path("crashed")))
+    td = t.tree("""
+[tend]
+max-restarts = 0
+
+[group:g]
+strategy = one-for-all
+max-restarts = 1
+
+[service:g/a]
+command = sleep 1001
+
+[service:g/b]
+command = %s
+backoff-min = 0
+
+[service:g/c]
+command = sleep 1003
+""" % once)
+    a = h.one_pid(td, r"^sleep 1001$", 5)
+    h.one_pid(td, r"^sleep 1002$", 5)                    # b after its crash
+    h.one_pid(td, r"^sleep 1001$", 5, exclude=[a])       # a restarted with it
+    h.one_pid(td, r"^sleep 1003$", 5)
+    time.sleep(0.2)
+    check(td.alive(), "tend exited: the one-for-all restart counted more than once")
+    eq(h.log_events(td, "give-up"), [], "give-up lines")
+    td.kill(signal.SIGTERM)
+    eq(td.wait(5), 0, "exit status after SIGTERM")
+
+
+def test_backoff_reset_after_running_long_enough(t):
+    # each run lasts 0.3 s, longer than backoff-reset: every restart waits
+    # backoff-min again (without the reset: 0.4, 0.8, 1.6 s)
+    stamp = t.script("stamp.sh", "#!/bin/sh\ndate +%%s.%%N >> %s\nsleep 0.3\nexit 1\n"
+                     % t.path("times"))
+    td = t.tree("""
+[tend]
+max-restarts = 100
+
+[service:crash]
+command = %s
+backoff-min = 400ms
+backoff-factor = 2
+backoff-jitter = 0
+backoff-reset = 200ms
+""" % stamp)
+    wait_until(lambda: len(_lines(t, "times")) >= 4, 6, "4 starts")
+    times = _start_times(t, "times")[:4]
+    gaps = [round(b - a, 3) for a, b in zip(times, times[1:])]
+    for i, gap in enumerate(gaps, 1):
+        check(0.7 <= gap < 0.95, "gap %d between starts: %.3fs, expected 0.7 s "
+              "(0.3 s run + 400ms backoff-min after the reset); gaps %s" % (i, gap, gaps))
+    td.kill(signal.SIGTERM)
+    eq(td.wait(5), 0, "exit status after SIGTERM")

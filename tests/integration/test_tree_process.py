@@ -117,6 +117,28 @@ def test_service_user_sets_user_and_logname(t):
        "USER and LOGNAME of a `user = nobody` service (tend's are root)")
 
 
+def test_inherited_child_is_reaped_not_taken_for_a_service(t):
+    # A4: the process that exec'd tend already had a child
+    wrap = t.script("wrap.sh", "#!/bin/sh\nsleep 0.2 &\nexec \"$@\"\n")
+    td = t.tree("""
+[service:svc]
+command = sleep 1001
+""", prefix=[wrap])
+    svc = h.one_pid(td, r"^sleep 1001$", 5)
+
+    def inherited():
+        return [c for c in td.children() if h.cmdline(c) == ["sleep", "0.2"]]
+    wait_until(lambda: not inherited(), 5, "the inherited `sleep 0.2` to be reaped")
+    time.sleep(0.1)
+    check(td.alive(), "tend exited when an inherited child ended")
+    eq(h.one_pid(td, r"^sleep 1001$", 2), svc, "pid of the service")
+    eq(h.log_events(td, "exit", "svc"), [], "`exit svc` lines (the inherited "
+       "child's exit taken for the service's)")
+    eq(td.zombies(), [], "zombies")
+    td.kill(signal.SIGTERM)
+    eq(td.wait(5), 0, "exit status after SIGTERM")
+
+
 # ------------------------------------------------------------------ idle
 
 @timeout(30)
