@@ -300,6 +300,7 @@ static void handle_exit(struct service *service)
 
 static void finish_stop(struct service *service)
 {
+	service->lingering = false;
 	forget_process(service);
 	set_state(service, SERVICE_STOPPED);
 	if (service->failing) {
@@ -309,6 +310,26 @@ static void finish_stop(struct service *service)
 	if (service->reason[0] == '\0')
 		set_reason(service, "stopped");
 	tell_group(service, CHILD_DOWN);
+}
+
+/* The leader of a stopping service exited. What it leaves in its process
+ * group (with kill-group = no, it alone got the stop signal) is killed at
+ * the stop deadline, not abandoned: until then the stop goes on. */
+static void leader_exited_while_stopping(struct service *service)
+{
+	if (service->killed || kill(-service->pid, 0) < 0) {
+		finish_stop(service);
+		return;
+	}
+	service->lingering = true;
+	log_event(LOG_LEVEL_INFO, service->config->name, "stop",
+		  "pid %d exited; waiting for the rest of its process group", (int)service->pid);
+}
+
+void service_check_lingering(struct service *service)
+{
+	if (service->lingering && kill(-service->pid, 0) < 0)
+		finish_stop(service);
 }
 
 static void start_timeout(struct service *service)
@@ -331,6 +352,8 @@ static void stop_timeout(struct service *service)
 	/* The whole group, even without kill-group: nothing of it may outlive
 	 * the stop deadline. */
 	service_signal(service, SIGKILL, true);
+	if (service->lingering)
+		finish_stop(service); /* the leader is gone already */
 }
 
 static void enter_backoff(struct service *service)
@@ -432,7 +455,7 @@ static void step_up(struct service *service, enum service_event event)
 static void step_stopping(struct service *service, enum service_event event)
 {
 	switch (event) {
-	case EVENT_EXIT: finish_stop(service); return;
+	case EVENT_EXIT: leader_exited_while_stopping(service); return;
 	case EVENT_TIMER: stop_timeout(service); return;
 	case EVENT_STOP: return; /* already on its way */
 	case EVENT_EXEC_DONE:

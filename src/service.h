@@ -50,6 +50,7 @@ struct service {
 	bool failing;      /* stopping because it failed (start timeout) */
 	bool killed;       /* SIGKILL already sent for this stop */
 	bool has_exited;
+	bool lingering;    /* stopping: the leader exited, its group has not */
 	pid_t pid;
 	struct watch report;    /* spawn report pipe */
 	struct watch readiness; /* ready = fd:N pipe */
@@ -78,6 +79,9 @@ bool service_is_settled(const struct service *service);
 bool service_exit_is_success(const struct config_service *config, struct exit_status status);
 /* Whether an exit is a failure (SPEC §2.5) rather than an end for good. */
 bool service_exit_is_failure(const struct config_service *config, struct exit_status status);
+/* A stop whose leader exited waits for the rest of its process group:
+ * finish it once the group is empty. Call after orphans were reaped. */
+void service_check_lingering(struct service *service);
 /* Send a signal to the service's process (group, when kill-group). */
 void service_signal(struct service *service, int signal_number, bool whole_group);
 void service_free(struct service *service);

@@ -256,6 +256,8 @@ static void on_signal(struct watch *watch, uint32_t events)
 		return;
 	bool no_children;
 	reaper_collect(&no_children);
+	for (size_t i = 0; i < tree.config->service_count; i++)
+		service_check_lingering(&tree.services[i]);
 	if (tree.phase == TREE_SWEEPING && no_children)
 		finish();
 }
