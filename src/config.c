@@ -494,11 +494,7 @@ struct config *config_load_string(const char *name, const char *text,
 	return loader_finish(&loader);
 }
 
-/* Until Makefile.am lists the loader's other files, they are compiled as
- * part of this one so the shared tree keeps linking. Remove this block in
- * the same change that adds them to src_libtend_a_SOURCES. */
-#include "config_reader.c"
-#include "config_keys.c"
+/* Until Makefile.am lists config_sections.c, it is compiled as part of
+ * this file so the shared tree keeps linking. Remove this line in the same
+ * change that adds it to src_libtend_a_SOURCES. */
 #include "config_sections.c"
-#include "config_build.c"
-#include "config_model.c"
