@@ -591,3 +591,39 @@ backoff-reset = 200ms
               "(0.3 s run + 400ms backoff-min after the reset); gaps %s" % (i, gap, gaps))
     td.kill(signal.SIGTERM)
     eq(td.wait(5), 0, "exit status after SIGTERM")
+
+
+# ------------------------------------------------------------- log format
+
+def _json_case(args, tend_section):
+    def test(t):
+        import json
+        td = t.tree("""
+[tend]
+%s
+
+[service:svc]
+command = sleep 1001
+""" % tend_section, args)
+        svc_ns_pid = h.nspid(h.one_pid(td, r"^sleep 1001$", 5))[-1]
+        td.kill(signal.SIGTERM)
+        eq(td.wait(5), 0, "exit status after SIGTERM")
+        objs = []
+        for line in td.log:
+            try:
+                objs.append(json.loads(line))
+            except ValueError:
+                raise Fail("a log line is not JSON: %r" % line)
+        check(objs, "no log lines")
+        for o in objs:
+            missing = [k for k in ("ts", "level", "event", "msg") if k not in o]
+            check(not missing, "log object without %s: %r" % (missing, o))
+        starts = [o for o in objs if o.get("event") == "start" and o.get("service") == "svc"]
+        check(starts, "no {event: start, service: svc} object: %r" % objs[:4])
+        eq(svc_ns_pid, int(starts[0]["msg"].split()[-1]),
+           "pid in the start object's msg (%r)" % starts[0]["msg"])
+    return test
+
+
+test_log_format_json_option = _json_case(["--log-format", "json"], "")
+test_log_format_json_key = _json_case([], "log-format = json")
