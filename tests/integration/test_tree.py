@@ -10,7 +10,7 @@ import os
 import signal
 import time
 
-from harness import Fail, check, eq, wait_until, timeout, PY
+from harness import Fail, check, eq, wait_until, timeout
 import harness as h
 
 
