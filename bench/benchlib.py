@@ -130,6 +130,19 @@ def pss_kib(pid):
     return None
 
 
+def smaps_rollup(pid):
+    """{field: KiB} from /proc/<pid>/smaps_rollup, or None."""
+    s = read(f"/proc/{pid}/smaps_rollup")
+    if s is None:
+        return None
+    out = {}
+    for line in s.splitlines()[1:]:
+        f = line.split()
+        if len(f) >= 2 and f[0].endswith(":") and f[1].isdigit():
+            out[f[0][:-1]] = int(f[1])
+    return out
+
+
 def alive(pid):
     s = read(f"/proc/{pid}/stat")
     if s is None:
