@@ -355,6 +355,7 @@ class Tend:
         self._init = None
         self._ns = None
         self._rc = None
+        self._gone_seen = None
 
     # -- identity
     @property
@@ -382,8 +383,8 @@ class Tend:
                     if exe(c) == want:
                         return c
             return None
-        return wait_until(look, timeout, "tend's host pid (exe %s)" % want,
-                          interval)
+        return self.wait_until(look, timeout, "tend's host pid (exe %s)" % want,
+                               interval)
 
     def init_pid_now(self):
         if self._init is None:
@@ -430,6 +431,42 @@ class Tend:
         match only what is logged after this point."""
         return len(self.log)
 
+    def _gone(self):
+        """None while tend may still produce output; else a description of
+        its end (its exit seen and its stderr read to the end)."""
+        if self.mode == "sub":
+            if not os.path.exists(self.status_file) and self.proc.poll() is None:
+                return None
+        elif self.proc.poll() is None:
+            return None
+        now = time.monotonic()
+        if self._gone_seen is None:
+            self._gone_seen = now
+        if self._stderr is not None and not self._stderr.done and now - self._gone_seen < 0.3:
+            return None
+        if self.mode == "sub":
+            st = _read(self.status_file) or "(no status)"
+            return "tend exited %s" % st.strip()
+        return "tend exited (%s status %s)" % (
+            "unshare" if self.mode == "pid1" else "exit", self.proc.returncode)
+
+    def wait_until(self, cond, timeout=5.0, what="condition", interval=0.01):
+        """wait_until() that fails at once, with the last log lines, when tend
+        has exited (so a test whose tend died does not sit out its deadline)."""
+        def look():
+            v = cond()
+            if v:
+                return v
+            gone = self._gone()
+            if gone:
+                v = cond()
+                if v:
+                    return v
+                raise Fail("%s while waiting for %s; last log lines: %s"
+                           % (gone, what, self.log[-3:]))
+            return v
+        return wait_until(look, timeout, what, interval)
+
     def wait_for_log(self, regex, timeout=5.0, start=0):
         """First stderr line (from index `start`) matching regex -> re.Match."""
         rx = re.compile(regex)
@@ -441,7 +478,7 @@ class Tend:
                 if m:
                     return m
             return None
-        return wait_until(look, timeout, "log line /%s/" % regex)
+        return self.wait_until(look, timeout, "log line /%s/" % regex)
 
     def write_pty(self, data):
         if self.master is None:
@@ -472,7 +509,7 @@ class Tend:
                     continue
                 return c
             return None
-        return wait_until(look, timeout, "tend's child%s" % (
+        return self.wait_until(look, timeout, "tend's child%s" % (
             " running %s" % exe_path if exe_path else ""))
 
     def ns_pids(self):
@@ -873,7 +910,7 @@ def wait_log_events(td, event, name, count, timeout=5.0, start=0):
     def enough():
         ev = log_events(td, event, name, start)
         return ev if len(ev) >= count else None
-    return wait_until(enough, timeout, "%d `%s %s` log line(s) (have %d)"
+    return td.wait_until(enough, timeout, "%d `%s %s` log line(s) (have %d)"
                       % (count, event, name, len(log_events(td, event, name, start))))
 
 
@@ -902,7 +939,8 @@ def one_pid(td, regex, timeout=5.0, exclude=()):
         found[:] = [p for p in live_pids_by_cmdline(td, regex) if p not in exclude]
         return found[0] if len(found) == 1 else None
     try:
-        return wait_until(look, timeout, "one process /%s/" % regex)
-    except Fail:
-        raise Fail("expected one live process /%s/ in the namespace%s, found %s"
-                   % (regex, " besides %s" % list(exclude) if exclude else "", found))
+        return td.wait_until(look, timeout, "one process /%s/" % regex)
+    except Fail as e:
+        raise Fail("expected one live process /%s/ in the namespace%s, found %s%s"
+                   % (regex, " besides %s" % list(exclude) if exclude else "", found,
+                      " (%s)" % e if "tend exited" in str(e) else ""))
