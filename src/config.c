@@ -27,7 +27,6 @@
  * or two patterns matching one file) is skipped, not read twice. */
 #include <errno.h>
 #include <fcntl.h>
-#include <glob.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -38,6 +37,7 @@
 #include <unistd.h>
 
 #include "config_internal.h"
+#include "pathmatch.h"
 #include "util.h"
 
 /* ---- diagnostics ---- */
@@ -386,22 +386,22 @@ static void load_include(struct loader *loader, const struct include_request *re
 		return;
 	}
 	/* A literal path must exist; a pattern may match nothing. */
-	if (strpbrk(request->pattern, "*?[") == NULL) {
+	if (!has_wildcards(request->pattern)) {
 		load_included_file(loader, request, pattern);
 		free(pattern);
 		return;
 	}
-	glob_t matches;
-	int result = glob(pattern, 0, NULL, &matches);
-	if (result == 0) {
-		for (size_t i = 0; i < matches.gl_pathc; i++)
-			load_included_file(loader, request, matches.gl_pathv[i]);
-	} else if (result != GLOB_NOMATCH) {
+	char **matches;
+	size_t count;
+	if (path_expand(pattern, &matches, &count) < 0) {
 		loader_error_in(loader, request->file_index, request->line,
 				"cannot expand include pattern '%s'", pattern);
+		free(pattern);
+		return;
 	}
-	if (result != GLOB_NOMATCH)
-		globfree(&matches);
+	for (size_t i = 0; i < count; i++)
+		load_included_file(loader, request, matches[i]);
+	string_vector_free(matches);
 	free(pattern);
 }
 
@@ -494,7 +494,3 @@ struct config *config_load_string(const char *name, const char *text,
 	return loader_finish(&loader);
 }
 
-/* Until Makefile.am lists config_sections.c, it is compiled as part of
- * this file so the shared tree keeps linking. Remove this line in the same
- * change that adds it to src_libtend_a_SOURCES. */
-#include "config_sections.c"

@@ -74,7 +74,7 @@ static int apply_include(struct key_context *context, void *target, const char *
 		.file_index = loader->file_index,
 		.line = context->line,
 	};
-	if (request.pattern == NULL || request.directory == NULL) {
+	if (request.pattern == NULL || (loader->directory != NULL && request.directory == NULL)) {
 		free(request.pattern);
 		free(request.directory);
 		loader_out_of_memory(loader);

@@ -5,6 +5,7 @@
  * of which a user means in a config file, and durations are computed in
  * integer arithmetic so "0.1s" is exactly 100 ms. */
 #include "config_values.h"
+#include "util.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -119,11 +120,11 @@ int parse_boolean(const char *text, bool *value, const char **error)
 	static const char *const truths[] = {"yes", "true", "on", "1"};
 	static const char *const falsehoods[] = {"no", "false", "off", "0"};
 	for (size_t i = 0; i < sizeof truths / sizeof truths[0]; i++) {
-		if (strcasecmp(text, truths[i]) == 0) {
+		if (ascii_casecmp(text, truths[i]) == 0) {
 			*value = true;
 			return 0;
 		}
-		if (strcasecmp(text, falsehoods[i]) == 0) {
+		if (ascii_casecmp(text, falsehoods[i]) == 0) {
 			*value = false;
 			return 0;
 		}
@@ -218,8 +219,8 @@ int parse_exit_codes(const char *text, int **codes, size_t *count, const char **
 /* One side of an rlimit: a number or unlimited/infinity. */
 static int parse_rlimit_value(const char *text, size_t length, rlim_t *value)
 {
-	if ((length == 9 && strncasecmp(text, "unlimited", 9) == 0) ||
-	    (length == 8 && strncasecmp(text, "infinity", 8) == 0)) {
+	if ((length == 9 && ascii_ncasecmp(text, "unlimited", 9) == 0) ||
+	    (length == 8 && ascii_ncasecmp(text, "infinity", 8) == 0)) {
 		*value = RLIM_INFINITY;
 		return 0;
 	}
@@ -284,7 +285,7 @@ int parse_mode(const char *text, int *mode, const char **error)
 static int capability_from_word(const char *word, size_t length, int *capability)
 {
 	char name[64];
-	bool has_prefix = length > 4 && strncasecmp(word, "cap_", 4) == 0;
+	bool has_prefix = length > 4 && ascii_ncasecmp(word, "cap_", 4) == 0;
 	size_t prefix = has_prefix ? 0 : 4;
 	if (length + prefix >= sizeof name)
 		return -1;

@@ -352,6 +352,10 @@ static void handle_failure(struct group *group, size_t index)
 		return; /* going down anyway */
 	if (group->state != GROUP_STARTING && group->state != GROUP_UP)
 		return;
+	if (tree_shutting_down()) {
+		snprintf(group->reason, sizeof group->reason, "not restarted: shutting down");
+		return; /* the child stays down; the stop reaches it in order */
+	}
 	int64_t now = loop_now();
 	if (!intensity_allow(&group->window, group->config->restart_period_ms, now)) {
 		snprintf(group->reason, sizeof group->reason,
@@ -405,7 +409,7 @@ static void handle_backoff_elapsed(struct group *group, size_t index)
 {
 	struct node child = group->children[index];
 	bool restarting = group->phase == PHASE_STOPPING && group->after == AFTER_RESTART;
-	if ((group->phase == PHASE_STOPPING && !restarting) ||
+	if ((group->phase == PHASE_STOPPING && !restarting) || tree_shutting_down() ||
 	    (group->state != GROUP_STARTING && group->state != GROUP_UP)) {
 		node_stop(child); /* the group is going down: so does the waiting child */
 		return;

@@ -165,6 +165,7 @@ int launch_service(const struct config_service *config, bool is_main, struct lau
 	request.set_oom_score = config->set_oom_score;
 	request.oom_score_adj = config->oom_score_adj;
 	request.set_user = config->set_user;
+	request.set_group = config->set_group;
 	request.uid = config->uid;
 	request.gid = config->gid;
 	request.groups = config->groups;

@@ -201,6 +201,7 @@ static void start_process(struct service *service)
 	struct launch launch;
 	service->reason[0] = '\0';
 	service->failing = service->killed = false;
+	service->ready_at = 0; /* the backoff reset looks at this life only */
 	if (launch_service(service->config, service->config->main, &launch) < 0) {
 		set_reason(service, "cannot start: %s failed: %s",
 			   spawn_stage_name(launch.result.failed_stage), strerror(launch.result.error));
@@ -281,6 +282,8 @@ static void handle_exit(struct service *service)
 		set_reason(service, "completed");
 		set_state(service, SERVICE_EXITED);
 		tell_group(service, CHILD_EXITED);
+		if (config->main)
+			tree_main_ended(service);
 		return;
 	}
 	exit_status_describe(service->last_exit, description, sizeof description);
@@ -291,7 +294,8 @@ static void handle_exit(struct service *service)
 		tell_group(service, CHILD_FAILED);
 		return;
 	}
-	set_reason(service, "ended (%s)", description);
+	if (service->reason[0] == '\0')
+		set_reason(service, "ended (%s)", description);
 	set_state(service, SERVICE_EXITED);
 	tell_group(service, CHILD_EXITED);
 	if (config->main)

@@ -6,9 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <stdint.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "log.h"
+#include "util.h"
 
 static const char *const names[] = {
 	[SIGHUP] = "HUP",   [SIGINT] = "INT",       [SIGQUIT] = "QUIT",   [SIGILL] = "ILL",
@@ -45,15 +49,15 @@ int signal_from_name(const char *name)
 		return -1;
 	if (*name >= '0' && *name <= '9')
 		return parse_small_number(name, 1, SIGRTMAX);
-	if (strncasecmp(name, "SIG", 3) == 0)
+	if (ascii_ncasecmp(name, "SIG", 3) == 0)
 		name += 3;
 	for (int number = 1; number < (int)(sizeof names / sizeof names[0]); number++)
-		if (names[number] != NULL && strcasecmp(name, names[number]) == 0)
+		if (names[number] != NULL && ascii_casecmp(name, names[number]) == 0)
 			return number;
 	for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
-		if (strcasecmp(name, aliases[i].alias) == 0)
+		if (ascii_casecmp(name, aliases[i].alias) == 0)
 			return aliases[i].number;
-	if (strncasecmp(name, "RTMIN", 5) == 0) {
+	if (ascii_ncasecmp(name, "RTMIN", 5) == 0) {
 		if (name[5] == '\0')
 			return SIGRTMIN;
 		if (name[5] != '+')
@@ -61,7 +65,7 @@ int signal_from_name(const char *name)
 		int offset = parse_small_number(name + 6, 0, SIGRTMAX - SIGRTMIN);
 		return offset < 0 ? -1 : SIGRTMIN + offset;
 	}
-	if (strncasecmp(name, "RTMAX", 5) == 0) {
+	if (ascii_ncasecmp(name, "RTMAX", 5) == 0) {
 		if (name[5] == '\0')
 			return SIGRTMAX;
 		if (name[5] != '-')
@@ -102,15 +106,33 @@ int signals_block_all(void)
 	return fd;
 }
 
+int signals_read(int signal_fd, struct signalfd_siginfo *signals, int capacity)
+{
+	ssize_t length;
+	do
+		length = read(signal_fd, signals, (size_t)capacity * sizeof *signals);
+	while (length < 0 && errno == EINTR);
+	return length > 0 ? (int)(length / (ssize_t)sizeof *signals) : 0;
+}
+
 void signals_child_reset_dispositions(void)
 {
 	struct sigaction action;
 	memset(&action, 0, sizeof action);
 	action.sa_handler = SIG_DFL;
 	sigemptyset(&action.sa_mask);
-	for (int number = 1; number < NSIG; number++)
-		if (number != SIGKILL && number != SIGSTOP)
-			sigaction(number, &action, NULL); /* EINVAL for glibc-reserved ones */
+	for (int number = 1; number < NSIG; number++) {
+		if (number == SIGKILL || number == SIGSTOP)
+			continue;
+		if (sigaction(number, &action, NULL) == 0 || errno != EINVAL)
+			continue;
+		/* glibc keeps 32 and 33 for itself and refuses them, but an
+		 * inherited SIG_IGN on them would survive exec: ask the kernel
+		 * directly (handler, flags, restorer, mask). */
+		struct { void *handler; unsigned long flags; void *restorer; uint64_t mask; }
+			raw = { SIG_DFL, 0, NULL, 0 };
+		syscall(SYS_rt_sigaction, number, &raw, NULL, sizeof raw.mask);
+	}
 }
 
 void signals_child_unblock(void)

@@ -20,6 +20,12 @@ const char *signal_name(int signal_number);
  * signals are never acted on, so PID 1 cannot be stopped by job control. */
 int signals_block_all(void);
 
+struct signalfd_siginfo;
+/* Read up to capacity pending signals from the signalfd; returns how many
+ * (0 when none). Fewer than capacity means none are left: the caller need
+ * not read again (saving the read that would only say EAGAIN). */
+int signals_read(int signal_fd, struct signalfd_siginfo *signals, int capacity);
+
 /* In a freshly forked child: every disposition back to SIG_DFL. The mask is
  * left alone (still all blocked) so setup cannot be interrupted; call
  * signals_child_unblock() just before exec. Async-signal-safe. */

@@ -26,11 +26,13 @@
 enum { FINAL_WAIT_MS = 2000 };
 
 enum phase { PHASE_RUNNING, PHASE_DRAINING, PHASE_KILLED };
+enum { SIGNAL_BATCH = 16 };
 
 static struct {
 	const struct options *options;
 	enum phase phase;
 	pid_t child;
+	pid_t self; /* getpid(), once */
 	struct exit_status status;
 	int exit_code;
 	struct watch signals;
@@ -138,18 +140,22 @@ static void forward(int signal_number)
 static void on_signal(struct watch *watch, uint32_t events)
 {
 	(void)events;
-	struct signalfd_siginfo info;
+	struct signalfd_siginfo infos[SIGNAL_BATCH];
 	bool reap = false;
-	while (read(watch->fd, &info, sizeof info) == (ssize_t)sizeof info) {
-		int number = (int)info.ssi_signo;
-		if (number == SIGCHLD)
-			reap = true;
-		else if (single.phase == PHASE_RUNNING &&
-			 single_should_forward(number, (pid_t)info.ssi_pid, getpid()))
-			forward(number);
-		else
-			log_event(LOG_LEVEL_DEBUG, NULL, "signal", "ignoring %s", signal_name(number));
-	}
+	int count;
+	do {
+		count = signals_read(watch->fd, infos, SIGNAL_BATCH);
+		for (int i = 0; i < count; i++) {
+			int number = (int)infos[i].ssi_signo;
+			if (number == SIGCHLD)
+				reap = true;
+			else if (single.phase == PHASE_RUNNING &&
+				 single_should_forward(number, (pid_t)infos[i].ssi_pid, single.self))
+				forward(number);
+			else
+				log_event(LOG_LEVEL_DEBUG, NULL, "signal", "ignoring %s", signal_name(number));
+		}
+	} while (count == SIGNAL_BATCH);
 	if (!reap)
 		return;
 	bool no_children;
@@ -187,6 +193,7 @@ static int start_child(void)
 int single_run(const struct options *options, int signal_fd)
 {
 	single.options = options;
+	single.self = getpid();
 	single.phase = PHASE_RUNNING;
 	single.exit_code = 1;
 	single.deadline = (struct timer){ .callback = on_deadline };

@@ -245,6 +245,9 @@ static _Noreturn void child_run(const struct spawn_request *request, int report_
 	}
 	if (request->set_capabilities && drop_bounding_set(request->capabilities) < 0)
 		child_fail(report_fd, SPAWN_STAGE_CAPABILITIES);
+	if (request->set_group && !request->set_user &&
+	    (setgroups(1, &request->gid) < 0 || setgid(request->gid) < 0))
+		child_fail(report_fd, SPAWN_STAGE_GROUPS);
 	if (request->set_user) {
 		if (setgroups((size_t)request->group_count, request->groups) < 0 ||
 		    setgid(request->gid) < 0)

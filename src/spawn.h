@@ -52,6 +52,7 @@ struct spawn_request {
 	bool set_oom_score;
 	int oom_score_adj;
 	bool set_user;          /* switch to uid/gid with groups */
+	bool set_group;         /* only switch to gid (no user switch) */
 	uid_t uid;
 	gid_t gid;
 	const gid_t *groups;

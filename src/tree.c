@@ -78,6 +78,11 @@ int tree_check(const struct options *options)
 
 bool tree_owns_terminal(void) { return tree.main_service != NULL; }
 
+bool tree_shutting_down(void)
+{
+	return tree.phase != TREE_RUNNING && tree.phase != TREE_STAYING;
+}
+
 /* --- shutdown --- */
 
 static void finish(void) { loop_stop(); }
@@ -244,14 +249,18 @@ static void handle_signal(const struct signalfd_siginfo *info)
 static void on_signal(struct watch *watch, uint32_t events)
 {
 	(void)events;
-	struct signalfd_siginfo info;
+	struct signalfd_siginfo infos[16];
 	bool reap = false;
-	while (read(watch->fd, &info, sizeof info) == (ssize_t)sizeof info) {
-		if (info.ssi_signo == SIGCHLD)
-			reap = true;
-		else
-			handle_signal(&info);
-	}
+	int count;
+	do {
+		count = signals_read(watch->fd, infos, 16);
+		for (int i = 0; i < count; i++) {
+			if (infos[i].ssi_signo == SIGCHLD)
+				reap = true;
+			else
+				handle_signal(&infos[i]);
+		}
+	} while (count == 16);
 	if (!reap)
 		return;
 	bool no_children;
@@ -372,8 +381,8 @@ int tree_run(const struct options *options, int signal_fd)
 	 * the tree, and nothing big is allocated again until a reload. */
 	malloc_trim(0);
 	reaper_collect(NULL); /* children we inherited are not services */
-	log_event(LOG_LEVEL_INFO, NULL, "start", "tend %s: %zu services in %zu groups", PACKAGE_VERSION,
-		  tree.config->service_count, tree.config->group_count);
+	log_event(LOG_LEVEL_INFO, NULL, "start", "tend %s: %zu services, %zu groups", PACKAGE_VERSION,
+		  tree.config->service_count, tree.config->group_count - 1);
 	group_start(&tree.groups[0]);
 	loop_run();
 	int status = exit_status();

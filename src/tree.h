@@ -18,6 +18,8 @@ struct group;
 void tree_root_settled(struct group *root, bool failed);
 /* Called by the root group when its readiness changes. */
 void tree_root_ready(struct group *root, bool ready);
+/* True once a shutdown has begun (or the root gave up): no more restarts. */
+bool tree_shutting_down(void);
 /* Called by a service with `main = yes` when it ended for good. */
 void tree_main_ended(struct service *service);
 /* The service's terminal and stdin: whether it is the main service that

@@ -136,6 +136,26 @@ size_t string_copy(char *destination, size_t size, const char *source)
 	return length;
 }
 
+static int ascii_lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
+int ascii_ncasecmp(const char *a, const char *b, size_t length)
+{
+	for (size_t i = 0; i < length; i++) {
+		int difference = ascii_lower((unsigned char)a[i]) - ascii_lower((unsigned char)b[i]);
+		if (difference != 0 || a[i] == '\0')
+			return difference;
+	}
+	return 0;
+}
+
+int ascii_casecmp(const char *a, const char *b)
+{
+	return ascii_ncasecmp(a, b, (size_t)-1);
+}
+
 void string_vector_free(char **vector)
 {
 	if (vector == NULL)

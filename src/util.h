@@ -37,6 +37,11 @@ int write_all(int fd, const void *buffer, size_t length);
 /* Format "NAME.N" style names and similar without surprises. */
 size_t string_copy(char *destination, size_t size, const char *source);
 
+/* ASCII-only case-insensitive comparisons (no locale): glibc's
+ * strncasecmp brings ~25 KiB of per-CPU variants into a static binary. */
+int ascii_casecmp(const char *a, const char *b);
+int ascii_ncasecmp(const char *a, const char *b, size_t length);
+
 /* Free a NULL-terminated vector of strings and the vector. */
 void string_vector_free(char **vector);
 
