@@ -63,8 +63,8 @@ struct config_group {
 };
 
 struct output_setting {
-	enum output_mode mode;
 	char *path;            /* OUTPUT_FILE */
+	enum output_mode mode;
 };
 
 struct config_limit {
@@ -73,49 +73,51 @@ struct config_limit {
 };
 
 struct config_service {
+	/* Fields are ordered by size (pointers and 64-bit values, then 32-bit,
+	 * then bytes) so the struct has no holes: it is paid once per service. */
 	char *name;            /* full path with instance: "web/worker.2" */
 	char *base_name;       /* without the instance suffix: "web/worker" */
-	int instance;          /* -1 without `instances` */
 	struct config_origin origin; /* the [service:...] line */
 	size_t group;          /* index into config->groups (0 = root) */
 	char **argv;           /* split command, %i expanded; NULL-terminated */
-	enum service_type type;
-	bool main;
-	enum restart_policy restart;
 	int *success_codes;    /* besides 0 */
 	size_t success_count;
 	struct backoff_policy backoff;
 	int64_t start_timeout_ms;  /* default 60000; 0 = none */
-	enum ready_mode ready;
-	int ready_fd;          /* READY_FD: N >= 3 */
-	bool ready_required;   /* default yes */
 	char **check_argv;     /* NULL without `check` */
 	int64_t check_interval_ms, check_timeout_ms, check_start_period_ms;
-	int check_retries;
-	enum check_action check_action;
 	int64_t watchdog_ms;   /* 0 = none */
-	int stop_signal;       /* default SIGTERM */
 	int64_t stop_timeout_ms; /* default 10000 */
-	bool kill_group;       /* default yes */
-	bool set_user;         /* `user` given */
-	uid_t uid;
-	gid_t gid;             /* `group`, else the user's primary group */
-	bool set_group;        /* `group` given without `user` */
 	gid_t *groups;         /* supplementary groups (with `user`) */
 	size_t group_count;
 	char *user_name, *user_home, *user_shell; /* for HOME/USER/LOGNAME */
 	char *directory;       /* default "/" */
-	int umask_value;       /* -1 = tend's */
 	char **env;            /* final KEY=VALUE list from env-file then env
 				  (later wins); applied on top of the base */
+	uint64_t capabilities; /* bit n = capability n */
+	struct config_limit limits[LIMIT_COUNT];
+	struct output_setting stdout_setting, stderr_setting;
+	int instance;          /* -1 without `instances` */
+	enum service_type type;
+	enum restart_policy restart;
+	enum ready_mode ready;
+	int ready_fd;          /* READY_FD: N >= 3 */
+	int check_retries;
+	enum check_action check_action;
+	int stop_signal;       /* default SIGTERM */
+	uid_t uid;
+	gid_t gid;             /* `group`, else the user's primary group */
+	int umask_value;       /* -1 = tend's */
+	int oom_score_adj;
+	bool main;
+	bool ready_required;   /* default yes */
+	bool kill_group;       /* default yes */
+	bool set_user;         /* `user` given */
+	bool set_group;        /* `group` given without `user` */
 	bool env_clear;
 	bool set_capabilities;
-	uint64_t capabilities; /* bit n = capability n */
 	bool no_new_privileges; /* default yes */
-	struct config_limit limits[LIMIT_COUNT];
 	bool set_oom_score;
-	int oom_score_adj;
-	struct output_setting stdout_setting, stderr_setting;
 	bool autostart;        /* default yes */
 };
 
@@ -140,6 +142,8 @@ struct config {
 	struct config_service *services; /* instances expanded */
 	size_t service_count;
 	ssize_t main_service;  /* index of the `main = yes` service, or -1 */
+	void *packed;          /* after config_compact: the services' strings
+				  and arrays, all in this one block */
 };
 
 /* The problems found, each one line "FILE:LINE: message" (in file order). */
@@ -165,6 +169,14 @@ struct config *config_load_string(const char *name, const char *text,
  * root child named main or a main service. */
 int config_add_main_command(struct config *config, char *const *argv,
 			    struct diagnostics *diagnostics);
+/* Move the services' strings and arrays into one block (and the services
+ * into a fresh array) and free the originals, so that after malloc_trim the
+ * loader's scratch space goes back to the kernel instead of being pinned by
+ * small live objects between its holes (part of keeping a service under
+ * 1 KiB). An empty env or argv-like vector becomes NULL. Afterwards the
+ * services must not be released one by one (config_free knows). Returns 0,
+ * or -1 (unchanged) when memory ran out. */
+int config_compact(struct config *config);
 /* A config with only defaults and an empty root (for `tend -- CMD` with no
  * file). */
 struct config *config_new_default(void);

@@ -29,8 +29,9 @@ char **string_vector_copy(char *const *vector)
 
 void config_service_release(struct config_service *service)
 {
+	if (service->base_name != service->name)
+		free(service->base_name);
 	free(service->name);
-	free(service->base_name);
 	string_vector_free(service->argv);
 	free(service->success_codes);
 	string_vector_free(service->check_argv);
@@ -69,7 +70,8 @@ int config_service_copy(struct config_service *dst, const struct config_service 
 {
 	*dst = *src;
 	dst->name = xstrdup(src->name);
-	dst->base_name = xstrdup(src->base_name);
+	/* Without instances the base name is the name: share the string. */
+	dst->base_name = src->base_name == src->name ? dst->name : xstrdup(src->base_name);
 	dst->argv = copy_vector(src->argv);
 	dst->success_codes = copy_memory(src->success_codes, src->success_count * sizeof(int));
 	dst->check_argv = copy_vector(src->check_argv);
@@ -94,6 +96,94 @@ int config_service_copy(struct config_service *dst, const struct config_service 
 	return -1;
 }
 
+/* Packing the services' strings and arrays into one block: first measure,
+ * then copy. Every piece starts pointer-aligned. */
+struct packer {
+	char *cursor;
+	size_t used;
+};
+
+static void *pack_bytes(struct packer *packer, const void *source, size_t size)
+{
+	size_t offset = (packer->used + 7) & ~(size_t)7;
+	packer->used = offset + size;
+	if (packer->cursor == NULL)
+		return NULL;
+	void *place = packer->cursor + offset;
+	memcpy(place, source, size);
+	return place;
+}
+
+static char *pack_string(struct packer *packer, const char *text)
+{
+	return text == NULL ? NULL : pack_bytes(packer, text, strlen(text) + 1);
+}
+
+static char **pack_vector(struct packer *packer, char **vector)
+{
+	if (vector == NULL || vector[0] == NULL)
+		return NULL; /* an empty vector is stored as none */
+	size_t count = 0;
+	while (vector[count] != NULL)
+		count++;
+	char **copy = pack_bytes(packer, vector, (count + 1) * sizeof *vector);
+	for (size_t i = 0; i < count; i++) {
+		char *word = pack_string(packer, vector[i]);
+		if (copy != NULL)
+			copy[i] = word;
+	}
+	return copy;
+}
+
+static void pack_service(struct packer *packer, struct config_service *dst,
+			 const struct config_service *src)
+{
+	*dst = *src;
+	dst->name = pack_string(packer, src->name);
+	dst->base_name = src->base_name == src->name || strcmp(src->base_name, src->name) == 0
+		? dst->name : pack_string(packer, src->base_name);
+	dst->argv = pack_vector(packer, src->argv);
+	dst->success_codes = src->success_count ?
+		pack_bytes(packer, src->success_codes, src->success_count * sizeof(int)) : NULL;
+	dst->check_argv = pack_vector(packer, src->check_argv);
+	dst->groups = src->group_count ?
+		pack_bytes(packer, src->groups, src->group_count * sizeof(gid_t)) : NULL;
+	dst->user_name = pack_string(packer, src->user_name);
+	dst->user_home = pack_string(packer, src->user_home);
+	dst->user_shell = pack_string(packer, src->user_shell);
+	dst->directory = pack_string(packer, src->directory);
+	dst->env = pack_vector(packer, src->env);
+	dst->stdout_setting.path = pack_string(packer, src->stdout_setting.path);
+	dst->stderr_setting.path = pack_string(packer, src->stderr_setting.path);
+}
+
+int config_compact(struct config *config)
+{
+	size_t count = config->service_count;
+	if (config->packed != NULL || count == 0)
+		return 0;
+	struct packer packer = { 0 };
+	struct config_service scratch;
+	for (size_t i = 0; i < count; i++)
+		pack_service(&packer, &scratch, &config->services[i]);
+	struct config_service *fresh = malloc(count * sizeof *fresh);
+	packer.cursor = malloc(packer.used ? packer.used : 1);
+	if (fresh == NULL || packer.cursor == NULL) {
+		free(fresh);
+		free(packer.cursor);
+		return -1;
+	}
+	config->packed = packer.cursor;
+	packer.used = 0;
+	for (size_t i = 0; i < count; i++) {
+		pack_service(&packer, &fresh[i], &config->services[i]);
+		config_service_release(&config->services[i]);
+	}
+	free(config->services);
+	config->services = fresh;
+	return 0;
+}
+
 void config_free(struct config *config)
 {
 	if (config == NULL)
@@ -106,9 +196,10 @@ void config_free(struct config *config)
 	for (size_t i = 0; i < config->group_count; i++)
 		config_group_release(&config->groups[i]);
 	free(config->groups);
-	for (size_t i = 0; i < config->service_count; i++)
+	for (size_t i = 0; config->packed == NULL && i < config->service_count; i++)
 		config_service_release(&config->services[i]);
 	free(config->services);
+	free(config->packed);
 	free(config);
 }
 

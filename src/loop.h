@@ -16,9 +16,9 @@ typedef void watch_callback(struct watch *watch, uint32_t events);
 /* An fd watcher, embedded in its owner (use container_of-style casts or the
  * context pointer). */
 struct watch {
-	int fd;
 	watch_callback *callback;
 	void *context;
+	int fd;
 	bool active;
 };
 

@@ -60,7 +60,7 @@ struct service {
 	int64_t started_at, ready_at;
 	int64_t backoff_delay_ms;
 	struct exit_status last_exit;
-	char reason[96];
+	char reason[72];
 };
 
 /* Initialise (no process yet) for config in group parent at index. */
