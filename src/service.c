@@ -128,9 +128,11 @@ static void read_report(struct service *service)
 		service_step(service, EVENT_EXEC_DONE);
 		return;
 	}
-	set_reason(service, "cannot run %s: %s failed: %s", service->config->argv[0],
-		   spawn_stage_name(stage), strerror(error));
-	log_event(LOG_LEVEL_ERROR, service->config->name, "exec", "%s", service->reason);
+	/* The log gets the whole message; the reason kept for status is
+	 * shorter (a long path loses its tail there, never the errno text). */
+	set_reason(service, "%s failed: %s", spawn_stage_name(stage), strerror(error));
+	log_event(LOG_LEVEL_ERROR, service->config->name, "exec", "cannot run %s: %s failed: %s",
+		  service->config->argv[0], spawn_stage_name(stage), strerror(error));
 }
 
 static void on_report(struct watch *watch, uint32_t events)

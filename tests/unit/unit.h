@@ -10,5 +10,6 @@ Suite *config_values_suite(void);
 Suite *policy_suite(void);
 Suite *single_suite(void);
 Suite *group_suite(void);
+Suite *pathmatch_suite(void);
 
 #endif
