@@ -105,7 +105,19 @@ char **launch_environment(const struct config_service *config, char *const *base
 	return vector;
 }
 
-/* The fd a service's stdout or stderr gets: -1 to inherit tend's. */
+/* /dev/null, opened once (read-write, close-on-exec) and shared by every
+ * service that wants it: two system calls less per start. -1 if it cannot
+ * be opened (then the service inherits tend's fd instead). */
+static int null_fd(void)
+{
+	static int fd = -1;
+	if (fd < 0)
+		fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	return fd;
+}
+
+/* The fd a service's stdout or stderr gets: -1 to inherit tend's. The
+ * caller closes it unless it is null_fd(). */
 static int output_fd(const struct output_setting *setting, const char *service, const char *which)
 {
 	int fd = -1;
@@ -114,16 +126,14 @@ static int output_fd(const struct output_setting *setting, const char *service, 
 	case OUTPUT_PREFIX: /* prefixing arrives with the output work; inherit */
 		return -1;
 	case OUTPUT_NULL:
-		fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-		break;
+		return null_fd();
 	case OUTPUT_FILE:
 		fd = open(setting->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
 		break;
 	}
 	if (fd < 0)
 		log_event(LOG_LEVEL_WARN, service, "output", "cannot open %s for %s: %s; inheriting tend's",
-			  setting->mode == OUTPUT_FILE ? setting->path : "/dev/null", which,
-			  strerror(errno));
+			  setting->path, which, strerror(errno));
 	return fd;
 }
 
@@ -174,8 +184,7 @@ int launch_service(const struct config_service *config, bool is_main, struct lau
 	request.capabilities = config->capabilities;
 	request.no_new_privileges = config->no_new_privileges;
 	/* Only the main service may read tend's stdin (an interactive CMD). */
-	int null_in = is_main ? -1 : open("/dev/null", O_RDONLY | O_CLOEXEC);
-	request.stdin_fd = null_in;
+	request.stdin_fd = is_main ? -1 : null_fd();
 	request.stdout_fd = output_fd(&config->stdout_setting, config->name, "stdout");
 	request.stderr_fd = output_fd(&config->stderr_setting, config->name, "stderr");
 	if (config->ready == READY_FD && pipe2(readiness, O_CLOEXEC | O_NONBLOCK) == 0) {
@@ -190,9 +199,10 @@ int launch_service(const struct config_service *config, bool is_main, struct lau
 		launch->result.error = ENOMEM;
 	}
 	string_vector_free(environment);
-	close_if_open(null_in);
-	close_if_open(request.stdout_fd);
-	close_if_open(request.stderr_fd);
+	if (request.stdout_fd != null_fd())
+		close_if_open(request.stdout_fd);
+	if (request.stderr_fd != null_fd())
+		close_if_open(request.stderr_fd);
 	close_if_open(readiness[1]);
 	if (result == 0)
 		launch->readiness_fd = readiness[0];
