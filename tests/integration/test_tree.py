@@ -15,8 +15,13 @@ import harness as h
 
 
 def _sleep_pids(td, names):
-    """{name: host pid} of the `sleep N` services given as {name: N}."""
-    return {n: h.one_pid(td, r"^sleep %d$" % v, 5) for n, v in names.items()}
+    """{name: host pid} of the `sleep N` services given as {name: N}, once
+    the whole tree is up: the processes show in /proc before the log reader
+    has read their `start` lines, and a mark taken in between would count
+    those first starts as restarts."""
+    pids = {n: h.one_pid(td, r"^sleep %d$" % v, 5) for n, v in names.items()}
+    td.wait_for_log(r" ready \(root\): group ready", 5)
+    return pids
 
 
 def _new_pid(td, number, old, timeout=5.0):
