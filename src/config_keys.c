@@ -117,17 +117,21 @@ static int apply_directory(struct key_context *context, void *target, const char
 	return set_string(target, value, context);
 }
 
+/* A group name or gid into *gid, marking it given. */
+static int set_group_id(const char *value, gid_t *gid, bool *given, const char **error)
+{
+	if (passwd_find_group(NULL, value, gid, error) < 0)
+		return -1;
+	*given = true;
+	return 0;
+}
+
 static int apply_socket_group(struct key_context *context, void *target, const char *value,
 			      const char **error)
 {
 	(void)context;
 	struct config *config = target;
-	gid_t gid;
-	if (passwd_find_group(NULL, value, &gid, error) < 0)
-		return -1;
-	config->socket_group = gid;
-	config->set_socket_group = true;
-	return 0;
+	return set_group_id(value, &config->socket_group, &config->set_socket_group, error);
 }
 
 static int apply_admin_group(struct key_context *context, void *target, const char *value,
@@ -135,12 +139,7 @@ static int apply_admin_group(struct key_context *context, void *target, const ch
 {
 	(void)context;
 	struct config *config = target;
-	gid_t gid;
-	if (passwd_find_group(NULL, value, &gid, error) < 0)
-		return -1;
-	config->admin_group = gid;
-	config->set_admin_group = true;
-	return 0;
+	return set_group_id(value, &config->admin_group, &config->set_admin_group, error);
 }
 
 static int apply_quorum(struct key_context *context, void *target, const char *value,
