@@ -182,25 +182,24 @@ static int next_timeout(void)
 int loop_run(void)
 {
 	loop.running = true;
+	/* Each turn: wait (not at all when a deadline is already due), handle
+	 * the fd events, then the due deadlines. Events first, so that work
+	 * split into steps with zero-delay timers lets the events between the
+	 * steps in. */
 	while (loop.running) {
-		loop.now = monotonic_ms();
-		fire_due_timers();
-		if (!loop.running)
-			break;
 		int count = epoll_wait(loop.epoll_fd, loop.batch, EVENT_BATCH, next_timeout());
-		if (count < 0) {
-			if (errno != EINTR)
-				log_error("epoll_wait failed: %s", strerror(errno));
-			continue;
-		}
+		if (count < 0 && errno != EINTR)
+			log_error("epoll_wait failed: %s", strerror(errno));
 		loop.now = monotonic_ms();
-		loop.batch_count = count;
-		for (int i = 0; i < count && loop.running; i++) {
+		loop.batch_count = count > 0 ? count : 0;
+		for (int i = 0; i < loop.batch_count && loop.running; i++) {
 			struct watch *watch = loop.batch[i].data.ptr;
 			if (watch != NULL)
 				watch->callback(watch, loop.batch[i].events);
 		}
 		loop.batch_count = 0;
+		if (loop.running)
+			fire_due_timers();
 	}
 	return 0;
 }
