@@ -64,6 +64,7 @@ int main(int argc, char **argv)
 	/* Block signals before anything else: a SIGTERM from a fast
 	 * `docker stop` must wait in the signalfd, not be dropped. */
 	int signal_fd = signals_block_all();
+	signals_reset_dispositions();
 	log_open();
 
 	struct options options;

@@ -115,7 +115,7 @@ int signals_read(int signal_fd, struct signalfd_siginfo *signals, int capacity)
 	return length > 0 ? (int)(length / (ssize_t)sizeof *signals) : 0;
 }
 
-void signals_child_reset_dispositions(void)
+void signals_reset_dispositions(void)
 {
 	struct sigaction action;
 	memset(&action, 0, sizeof action);

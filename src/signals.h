@@ -26,10 +26,15 @@ struct signalfd_siginfo;
  * not read again (saving the read that would only say EAGAIN). */
 int signals_read(int signal_fd, struct signalfd_siginfo *signals, int capacity);
 
-/* In a freshly forked child: every disposition back to SIG_DFL. The mask is
- * left alone (still all blocked) so setup cannot be interrupted; call
- * signals_child_unblock() just before exec. Async-signal-safe. */
-void signals_child_reset_dispositions(void);
+/* Every disposition back to SIG_DFL (SIGKILL and SIGSTOP aside), also the
+ * ones glibc reserves. tend calls it once at startup, after blocking: it
+ * installs no handler of its own, so from then on every child it forks
+ * inherits default dispositions (exec keeps an inherited SIG_IGN, which
+ * A18 in the reference calls the biggest leak risk) without resetting 62
+ * signals itself. Safe while blocked: the kernel never discards a blocked
+ * signal as ignored, and a blocked SIG_DFL signal just waits in the
+ * signalfd. Async-signal-safe. */
+void signals_reset_dispositions(void);
 void signals_child_unblock(void);
 
 #endif

@@ -220,7 +220,9 @@ static void exec_searching(char *const *argv, char *const *envp)
 
 static _Noreturn void child_run(const struct spawn_request *request, int report_fd)
 {
-	signals_child_reset_dispositions();
+	/* Dispositions are already the defaults: tend reset its own at start
+	 * and installs no handlers (signals_reset_dispositions). Only the mask
+	 * is left, unblocked just before exec. */
 	if (request->isolation == SPAWN_SESSION ? setsid() < 0 : setpgid(0, 0) < 0)
 		child_fail(report_fd, SPAWN_STAGE_SESSION);
 	/* SIGTTOU is still blocked here, so a background tend may hand over the

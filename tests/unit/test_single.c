@@ -403,7 +403,7 @@ START_TEST(test_real_child_statuses_decode)
 		/* As a service would be: default dispositions, nothing blocked
 		 * (check's own SIGTERM handler, or another suite's mask, must not
 		 * decide this child's fate). */
-		signals_child_reset_dispositions();
+		signals_reset_dispositions();
 		signals_child_unblock();
 		raise(SIGTERM);
 		_exit(99);
