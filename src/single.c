@@ -208,6 +208,10 @@ int single_run(const struct options *options, int signal_fd)
 			return 1;
 		kill(single.child, SIGKILL); /* cannot supervise it: do not leave it */
 	}
+	/* The child has its working directory (the image's WORKDIR); tend
+	 * itself lets go of it, so it never keeps a mount busy. */
+	if (chdir("/") < 0)
+		log_warn("cannot change to /: %s", strerror(errno));
 	loop_run();
 	if (single.report.fd >= 0)
 		close(single.report.fd);

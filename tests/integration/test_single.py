@@ -544,3 +544,17 @@ def test_p_parent_death_signal(t):
     os.kill(td.proc.pid, signal.SIGKILL)
     wait_until(lambda: not h.alive(pid), 5, "tend to die with its parent (-p SIGKILL)")
     wait_until(lambda: not h.alive(child), 5, "the child to die with the namespace")
+
+
+def test_tend_leaves_its_directory_but_the_child_keeps_it(t):
+    # reference A22: PID 1 must not keep the mount it started in busy; the
+    # command still runs where it was started (the image's WORKDIR)
+    td = t.tend(["--", "sh", "-c", "pwd > %s; exec %s 30" % (t.path("pwd"), SLEEP)])
+    child = td.child(10, exe_path=SLEEP)
+    wait_until(lambda: os.readlink("/proc/%d/cwd" % td.pid) == "/", 2,
+               "tend's working directory to be /")
+    eq(os.readlink("/proc/%d/cwd" % child), os.path.realpath(t.tmp),
+       "the command's working directory")
+    eq(t.read("pwd").strip(), os.path.realpath(t.tmp), "pwd printed by the command")
+    td.kill(signal.SIGTERM)
+    eq(td.wait(5), 143, "exit status after SIGTERM")
