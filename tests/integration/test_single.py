@@ -278,7 +278,10 @@ def test_inherited_child_is_reaped_not_taken_for_the_command(t):
                     "sh -c 'while [ ! -e %s ]; do sleep 0.01; done' inherited &\n"
                     "exec \"$@\"\n" % t.path("end-inherited"))
     td = t.tend(["--", SLEEP, "30"], prefix=[wrap])
-    child = td.child(10, cmdline=r"sleep 30$")
+    # by the program it runs, not its command line: until the wrapper's
+    # background child has exec'd its `sh -c`, it is a copy of the wrapper
+    # whose argv also ends in "sleep 30"
+    child = td.child(10, exe_path=SLEEP)
     inherited = wait_until(lambda: [c for c in td.children()
                                     if h.cmdline(c)[-1:] == ["inherited"]], 5,
                            "the inherited child")[0]
@@ -286,8 +289,10 @@ def test_inherited_child_is_reaped_not_taken_for_the_command(t):
     wait_until(lambda: not h.exists(inherited), 5,
                "the inherited child to end and be reaped")
     check(td.alive(), "tend exited when an inherited child ended")
-    check(h.alive(child), "the command is no longer running after the inherited "
-          "child ended")
+    check(h.alive(child), "the command (pid %d, now %s, cmdline %r) is no longer "
+          "running after the inherited child ended; tend's children: %s; log: %s"
+          % (child, h.stat(child), h.cmdline(child),
+             [(c, h.cmdline(c)) for c in td.children()], td.log[-5:]))
     no_zombies(td)
     td.kill(signal.SIGTERM)
     eq(td.wait(5), 143, "exit status after SIGTERM")
