@@ -95,7 +95,8 @@ struct config_service {
 	char **env;            /* final KEY=VALUE list from env-file then env
 				  (later wins); applied on top of the base */
 	uint64_t capabilities; /* bit n = capability n */
-	struct config_limit limits[LIMIT_COUNT];
+	struct config_limit *limits; /* NULL (none set) or LIMIT_COUNT entries:
+				       out of line, as few services set any */
 	struct output_setting stdout_setting, stderr_setting;
 	int instance;          /* -1 without `instances` */
 	enum service_type type;

@@ -180,7 +180,8 @@ struct key_spec {
 	enum key_target target;
 	enum key_kind kind;
 	size_t offset;
-	long minimum, maximum;          /* integers, numbers, durations (ms), modes */
+	long minimum, maximum;          /* integers, numbers, durations (ms), modes;
+					   for a limit, minimum is its LIMIT_ index */
 	const struct choice *choices;   /* NULL-name terminated */
 	const char *range;              /* what a value out of range is told */
 	int (*apply)(struct key_context *context, void *target, const char *value,

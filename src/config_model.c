@@ -43,6 +43,7 @@ void config_service_release(struct config_service *service)
 	string_vector_free(service->env);
 	free(service->stdout_setting.path);
 	free(service->stderr_setting.path);
+	free(service->limits);
 }
 
 void config_group_release(struct config_group *group)
@@ -83,13 +84,15 @@ int config_service_copy(struct config_service *dst, const struct config_service 
 	dst->env = copy_vector(src->env);
 	dst->stdout_setting.path = xstrdup(src->stdout_setting.path);
 	dst->stderr_setting.path = xstrdup(src->stderr_setting.path);
+	dst->limits = copy_memory(src->limits, LIMIT_COUNT * sizeof *src->limits);
 	bool complete = (!src->name || dst->name) && (!src->base_name || dst->base_name) &&
 		(!src->argv || dst->argv) && (!src->success_codes || dst->success_codes) &&
 		(!src->check_argv || dst->check_argv) && (!src->groups || dst->groups) &&
 		(!src->user_name || dst->user_name) && (!src->user_home || dst->user_home) &&
 		(!src->user_shell || dst->user_shell) && (!src->directory || dst->directory) &&
 		(!src->env || dst->env) && (!src->stdout_setting.path || dst->stdout_setting.path) &&
-		(!src->stderr_setting.path || dst->stderr_setting.path);
+		(!src->stderr_setting.path || dst->stderr_setting.path) &&
+		(!src->limits || dst->limits);
 	if (complete)
 		return 0;
 	config_service_release(dst);
@@ -155,6 +158,8 @@ static void pack_service(struct packer *packer, struct config_service *dst,
 	dst->env = pack_vector(packer, src->env);
 	dst->stdout_setting.path = pack_string(packer, src->stdout_setting.path);
 	dst->stderr_setting.path = pack_string(packer, src->stderr_setting.path);
+	dst->limits = src->limits ?
+		pack_bytes(packer, src->limits, LIMIT_COUNT * sizeof *src->limits) : NULL;
 }
 
 int config_compact(struct config *config)
@@ -249,13 +254,19 @@ static bool outputs_equal(const struct output_setting *a, const struct output_se
 	return a->mode == b->mode && strings_equal(a->path, b->path);
 }
 
-static bool limits_equal(const struct config_limit *a, const struct config_limit *b)
+static bool limit_arrays_equal(const struct config_limit *a, const struct config_limit *b)
 {
 	for (size_t i = 0; i < LIMIT_COUNT; i++)
 		if (a[i].set != b[i].set || (a[i].set && (a[i].value.rlim_cur != b[i].value.rlim_cur ||
 							  a[i].value.rlim_max != b[i].value.rlim_max)))
 			return false;
 	return true;
+}
+
+static bool limits_equal(const struct config_limit *a, const struct config_limit *b)
+{
+	static const struct config_limit none[LIMIT_COUNT];
+	return limit_arrays_equal(a ? a : none, b ? b : none);
 }
 
 static bool identities_equal(const struct config_service *a, const struct config_service *b)

@@ -114,10 +114,15 @@ static int parse_value(const struct key_spec *spec, struct key_context *context,
 		}
 		return 0;
 	case KIND_LIMIT: {
-		struct config_limit *limit = target;
-		if (parse_rlimit(value, &limit->value, error) < 0)
+		struct config_limit **limits = target;
+		struct rlimit parsed;
+		if (parse_rlimit(value, &parsed, error) < 0)
 			return -1;
-		limit->set = true;
+		if (*limits == NULL && (*limits = xcalloc(LIMIT_COUNT, sizeof **limits)) == NULL) {
+			*error = "out of memory";
+			return -1;
+		}
+		(*limits)[spec->minimum] = (struct config_limit){ .set = true, .value = parsed };
 		return 0;
 	}
 	case KIND_CUSTOM:

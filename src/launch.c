@@ -145,7 +145,7 @@ static const int limit_resources[LIMIT_COUNT] = {
 static int fill_limits(const struct config_service *config, struct spawn_limit *limits)
 {
 	int count = 0;
-	for (int i = 0; i < LIMIT_COUNT; i++)
+	for (int i = 0; config->limits != NULL && i < LIMIT_COUNT; i++)
 		if (config->limits[i].set)
 			limits[count++] = (struct spawn_limit){ limit_resources[i], config->limits[i].value };
 	return count;

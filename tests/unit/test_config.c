@@ -161,8 +161,7 @@ START_TEST(test_defaults)
 	ck_assert(!web->env_clear);
 	ck_assert(!web->set_capabilities);
 	ck_assert(web->no_new_privileges);
-	for (int i = 0; i < LIMIT_COUNT; i++)
-		ck_assert(!web->limits[i].set);
+	ck_assert_ptr_null(web->limits); /* none set: inherited */
 	ck_assert(!web->set_oom_score);
 	ck_assert_int_eq(web->stdout_setting.mode, OUTPUT_INHERIT);
 	ck_assert_int_eq(web->stderr_setting.mode, OUTPUT_INHERIT);
@@ -300,6 +299,7 @@ START_TEST(test_service_keys)
 	ck_assert_uint_eq(api->capabilities,
 			  (UINT64_C(1) << CAP_NET_BIND_SERVICE) | (UINT64_C(1) << CAP_CHOWN));
 	ck_assert(!api->no_new_privileges);
+	ck_assert_ptr_nonnull(api->limits);
 	ck_assert(api->limits[LIMIT_NOFILE].set);
 	ck_assert_uint_eq(api->limits[LIMIT_NOFILE].value.rlim_cur, 1024);
 	ck_assert_uint_eq(api->limits[LIMIT_NOFILE].value.rlim_max, 4096);
