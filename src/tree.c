@@ -360,11 +360,6 @@ int tree_run(const struct options *options, int signal_fd)
 {
 	memset(&tree, 0, sizeof tree);
 	tree.options = options;
-	/* Big tables (the model's and the tree's arrays) get mappings of their
-	 * own: freed, they go straight back to the kernel, and they never pin
-	 * the small objects around them. A fixed threshold, because glibc's
-	 * adaptive one rises to the size of the first big block freed. */
-	mallopt(M_MMAP_THRESHOLD, 8 * 1024);
 	tree.config = load(options);
 	if (tree.config == NULL)
 		return 2;
