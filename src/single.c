@@ -21,11 +21,7 @@
 #include "spawn.h"
 #include "sweep.h"
 
-/* After SIGKILL, how long to wait for the kernel to finish the leftovers
- * (a process in uninterruptible sleep dies only when its I/O ends). */
-enum { FINAL_WAIT_MS = 2000 };
-
-enum phase { PHASE_RUNNING, PHASE_DRAINING, PHASE_KILLED };
+enum phase { PHASE_RUNNING, PHASE_DRAINING };
 enum { SIGNAL_BATCH = 16 };
 
 static struct {
@@ -37,7 +33,7 @@ static struct {
 	int exit_code;
 	struct watch signals;
 	struct watch report;
-	struct timer deadline;
+	struct sweeper sweeper;
 } single;
 
 bool single_should_forward(int signal_number, pid_t sender, pid_t self)
@@ -80,41 +76,6 @@ static void on_report(struct watch *watch, uint32_t events)
 	check_report();
 }
 
-static void on_deadline(struct timer *timer)
-{
-	(void)timer;
-	if (single.phase == PHASE_DRAINING) {
-		log_event(LOG_LEVEL_WARN, NULL, "shutdown",
-			  "leftover processes still running after the grace period: SIGKILL");
-		sweep_signal_leftovers(SIGKILL);
-		single.phase = PHASE_KILLED;
-		loop_timer_set(&single.deadline, loop_now() + FINAL_WAIT_MS);
-		return;
-	}
-	log_event(LOG_LEVEL_ERROR, NULL, "shutdown",
-		  "leftover processes did not die after SIGKILL; exiting anyway");
-	finish();
-}
-
-/* The child is gone: terminate what it left, or finish if nothing is. */
-static void begin_draining(void)
-{
-	bool no_children;
-	single.phase = PHASE_DRAINING;
-	reaper_collect(&no_children);
-	if (no_children) {
-		finish();
-		return;
-	}
-	if (sweep_signal_leftovers(SIGTERM) > 0) {
-		log_event(LOG_LEVEL_INFO, NULL, "shutdown",
-			  "terminating leftover processes (SIGKILL in %lld ms)",
-			  (long long)single.options->grace_ms);
-		sweep_signal_leftovers(SIGCONT); /* a stopped process cannot act on TERM */
-	}
-	loop_timer_set(&single.deadline, loop_now() + single.options->grace_ms);
-}
-
 static void on_child_exit(void *context, pid_t pid, struct exit_status status)
 {
 	(void)context;
@@ -125,7 +86,9 @@ static void on_child_exit(void *context, pid_t pid, struct exit_status status)
 	log_event(LOG_LEVEL_DEBUG, NULL, "exit", "child %d: %s", (int)pid,
 		  exit_status_describe(status, description, sizeof description));
 	single.child = 0;
-	begin_draining();
+	/* The child is gone: terminate what it left, or finish if nothing is. */
+	single.phase = PHASE_DRAINING;
+	sweeper_start(&single.sweeper, single.options->grace_ms);
 }
 
 static void forward(int signal_number)
@@ -160,8 +123,7 @@ static void on_signal(struct watch *watch, uint32_t events)
 		return;
 	bool no_children;
 	reaper_collect(&no_children);
-	if (single.phase != PHASE_RUNNING && no_children)
-		finish();
+	sweeper_reaped(&single.sweeper, no_children);
 }
 
 static int start_child(void)
@@ -196,7 +158,7 @@ int single_run(const struct options *options, int signal_fd)
 	single.self = getpid();
 	single.phase = PHASE_RUNNING;
 	single.exit_code = 1;
-	single.deadline = (struct timer){ .callback = on_deadline };
+	sweeper_init(&single.sweeper, finish);
 	single.signals = (struct watch){ .fd = signal_fd, .callback = on_signal };
 	if (loop_watch_add(&single.signals, EPOLLIN) < 0)
 		return 1;
@@ -213,6 +175,7 @@ int single_run(const struct options *options, int signal_fd)
 	if (chdir("/") < 0)
 		log_warn("cannot change to /: %s", strerror(errno));
 	loop_run();
+	sweeper_cancel(&single.sweeper);
 	if (single.report.fd >= 0)
 		close(single.report.fd);
 	loop_watch_remove(&single.signals);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "reaper.h"
 
 struct process_link {
 	pid_t pid;
@@ -114,4 +115,82 @@ int sweep_signal_leftovers(int signal_number)
 	if (errno != ESRCH)
 		log_warn("cannot signal leftover processes: %s", strerror(errno));
 	return 0;
+}
+
+/* After SIGKILL, how long to wait for the kernel to finish the leftovers. */
+enum { FINAL_WAIT_MS = 2000 };
+
+static void sweeper_finish(struct sweeper *sweeper)
+{
+	sweeper->active = false;
+	loop_timer_cancel(&sweeper->timer);
+	sweeper->done();
+}
+
+static void sweeper_wait_final(struct sweeper *sweeper)
+{
+	sweeper->killed = true;
+	loop_timer_set(&sweeper->timer, loop_now() + FINAL_WAIT_MS);
+}
+
+static void on_sweep_timer(struct timer *timer)
+{
+	struct sweeper *sweeper = timer->context;
+	if (!sweeper->killed) {
+		log_event(LOG_LEVEL_WARN, NULL, "shutdown",
+			  "leftover processes still running after the grace period: SIGKILL");
+		sweep_signal_leftovers(SIGKILL);
+		sweeper_wait_final(sweeper);
+		return;
+	}
+	log_event(LOG_LEVEL_ERROR, NULL, "shutdown",
+		  "leftover processes did not die after SIGKILL; exiting anyway");
+	sweeper_finish(sweeper);
+}
+
+void sweeper_init(struct sweeper *sweeper, void (*done)(void))
+{
+	*sweeper = (struct sweeper){ .done = done };
+	sweeper->timer = (struct timer){ .callback = on_sweep_timer, .context = sweeper };
+}
+
+void sweeper_reaped(struct sweeper *sweeper, bool no_children)
+{
+	if (sweeper->active && no_children)
+		sweeper_finish(sweeper);
+}
+
+void sweeper_start(struct sweeper *sweeper, int64_t grace_ms)
+{
+	bool no_children;
+	sweeper->active = true;
+	reaper_collect(&no_children);
+	if (no_children) {
+		sweeper_finish(sweeper);
+		return;
+	}
+	if (loop_timer_armed(&sweeper->timer))
+		return; /* already under way (or past the SIGKILL) */
+	if (sweep_signal_leftovers(SIGTERM) > 0) {
+		log_event(LOG_LEVEL_INFO, NULL, "shutdown",
+			  "terminating leftover processes (SIGKILL in %lld ms)", (long long)grace_ms);
+		sweep_signal_leftovers(SIGCONT); /* a stopped process cannot act on TERM */
+	}
+	loop_timer_set(&sweeper->timer, loop_now() + grace_ms);
+}
+
+void sweeper_kill_now(struct sweeper *sweeper)
+{
+	bool no_children;
+	sweeper->active = true;
+	sweep_signal_leftovers(SIGKILL);
+	sweeper_wait_final(sweeper);
+	reaper_collect(&no_children);
+	sweeper_reaped(sweeper, no_children);
+}
+
+void sweeper_cancel(struct sweeper *sweeper)
+{
+	sweeper->active = false;
+	loop_timer_cancel(&sweeper->timer);
 }

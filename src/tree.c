@@ -28,7 +28,7 @@
 #include "sweep.h"
 
 /* Between TERM and KILL for processes left behind once the tree is down. */
-enum { LEFTOVER_GRACE_MS = 2000, FINAL_WAIT_MS = 2000 };
+enum { LEFTOVER_GRACE_MS = 2000 };
 
 enum tree_phase { TREE_RUNNING, TREE_DRAINING, TREE_STOPPING, TREE_SWEEPING, TREE_STAYING };
 
@@ -38,10 +38,10 @@ static struct {
 	struct group *groups;
 	struct service *services;
 	struct watch signals;
-	struct timer drain_timer, deadline_timer, sweep_timer;
+	struct timer drain_timer, deadline_timer;
+	struct sweeper sweeper;
 	enum tree_phase phase;
 	bool root_failed;
-	bool killed_all;
 	struct service *main_service;
 } tree;
 
@@ -87,44 +87,11 @@ bool tree_shutting_down(void)
 
 static void finish(void) { loop_stop(); }
 
-static void on_sweep_timer(struct timer *timer)
-{
-	(void)timer;
-	if (!tree.killed_all) {
-		log_event(LOG_LEVEL_WARN, NULL, "shutdown", "leftover processes still running: SIGKILL");
-		sweep_signal_leftovers(SIGKILL);
-		tree.killed_all = true;
-		loop_timer_set(&tree.sweep_timer, loop_now() + FINAL_WAIT_MS);
-		return;
-	}
-	log_event(LOG_LEVEL_ERROR, NULL, "shutdown", "processes survive SIGKILL; exiting anyway");
-	finish();
-}
-
 /* The tree is down: deal with whatever is left, then exit. */
 static void sweep_leftovers(void)
 {
-	bool no_children;
 	tree.phase = TREE_SWEEPING;
-	reaper_collect(&no_children);
-	if (no_children) {
-		finish();
-		return;
-	}
-	if (!tree.killed_all && sweep_signal_leftovers(SIGTERM) > 0) {
-		log_event(LOG_LEVEL_INFO, NULL, "shutdown", "terminating leftover processes");
-		sweep_signal_leftovers(SIGCONT);
-	}
-	if (!loop_timer_armed(&tree.sweep_timer))
-		loop_timer_set(&tree.sweep_timer, loop_now() + LEFTOVER_GRACE_MS);
-}
-
-static void kill_everything(void)
-{
-	for (size_t i = 0; i < tree.config->service_count; i++)
-		service_signal(&tree.services[i], SIGKILL, true);
-	sweep_signal_leftovers(SIGKILL);
-	tree.killed_all = true;
+	sweeper_start(&tree.sweeper, LEFTOVER_GRACE_MS);
 }
 
 static void on_deadline(struct timer *timer)
@@ -133,13 +100,10 @@ static void on_deadline(struct timer *timer)
 	log_event(LOG_LEVEL_WARN, NULL, "shutdown",
 		  "shutdown-timeout (%lld ms) reached: SIGKILL to everything left",
 		  (long long)tree.config->shutdown_timeout_ms);
-	kill_everything();
+	for (size_t i = 0; i < tree.config->service_count; i++)
+		service_signal(&tree.services[i], SIGKILL, true);
 	tree.phase = TREE_SWEEPING;
-	loop_timer_set(&tree.sweep_timer, loop_now() + FINAL_WAIT_MS);
-	bool no_children;
-	reaper_collect(&no_children);
-	if (no_children)
-		finish();
+	sweeper_kill_now(&tree.sweeper);
 }
 
 static void stop_root(void)
@@ -267,8 +231,7 @@ static void on_signal(struct watch *watch, uint32_t events)
 	reaper_collect(&no_children);
 	for (size_t i = 0; i < tree.config->service_count; i++)
 		service_check_lingering(&tree.services[i]);
-	if (tree.phase == TREE_SWEEPING && no_children)
-		finish();
+	sweeper_reaped(&tree.sweeper, no_children);
 }
 
 /* --- building --- */
@@ -332,7 +295,7 @@ static void release(void)
 	free(tree.groups);
 	loop_timer_cancel(&tree.drain_timer);
 	loop_timer_cancel(&tree.deadline_timer);
-	loop_timer_cancel(&tree.sweep_timer);
+	sweeper_cancel(&tree.sweeper);
 	loop_watch_remove(&tree.signals);
 	config_free(tree.config);
 }
@@ -367,7 +330,7 @@ int tree_run(const struct options *options, int signal_fd)
 	config_compact(tree.config); /* best effort: on failure the model stays as it was */
 	tree.drain_timer = (struct timer){ .callback = on_drain };
 	tree.deadline_timer = (struct timer){ .callback = on_deadline };
-	tree.sweep_timer = (struct timer){ .callback = on_sweep_timer };
+	sweeper_init(&tree.sweeper, finish);
 	tree.signals = (struct watch){ .fd = signal_fd, .callback = on_signal };
 	/* The config is read: let go of the directory we were started in, so
 	 * tend never keeps a mount busy. */
