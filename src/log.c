@@ -79,16 +79,6 @@ int log_format_from_name(const char *name)
 	return -1;
 }
 
-int log_level_from_name(const char *name)
-{
-	for (size_t i = 0; i < sizeof level_names / sizeof level_names[0]; i++)
-		if (strcmp(name, level_names[i]) == 0)
-			return (int)i;
-	if (strcmp(name, "warning") == 0)
-		return LOG_LEVEL_WARN;
-	return -1;
-}
-
 /* Append text to line at *length, escaped for a JSON string when json. */
 static void line_put(char *line, size_t *length, size_t size, const char *text, bool json)
 {

@@ -30,8 +30,7 @@ void log_warn(const char *format, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *format, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *format, ...) __attribute__((format(printf, 1, 2)));
 
-/* Parse "text"/"json" and "error"/"warn"/"info"/"debug"; -1 if unknown. */
+/* Parse "text"/"json"; -1 if unknown. */
 int log_format_from_name(const char *name);
-int log_level_from_name(const char *name);
 
 #endif

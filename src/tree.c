@@ -76,8 +76,6 @@ int tree_check(const struct options *options)
 	return 0;
 }
 
-bool tree_owns_terminal(void) { return tree.main_service != NULL; }
-
 bool tree_shutting_down(void)
 {
 	return tree.phase != TREE_RUNNING && tree.phase != TREE_STAYING;

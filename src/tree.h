@@ -22,8 +22,5 @@ void tree_root_ready(struct group *root, bool ready);
 bool tree_shutting_down(void);
 /* Called by a service with `main = yes` when it ended for good. */
 void tree_main_ended(struct service *service);
-/* The service's terminal and stdin: whether it is the main service that
- * takes tend's terminal. */
-bool tree_owns_terminal(void);
 
 #endif

@@ -109,33 +109,6 @@ void strbuf_free(struct strbuf *buffer)
 	*buffer = (struct strbuf){0};
 }
 
-int write_all(int fd, const void *buffer, size_t length)
-{
-	const char *cursor = buffer;
-	while (length > 0) {
-		ssize_t written = write(fd, cursor, length);
-		if (written < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		cursor += written;
-		length -= (size_t)written;
-	}
-	return 0;
-}
-
-size_t string_copy(char *destination, size_t size, const char *source)
-{
-	size_t length = strlen(source);
-	if (size == 0)
-		return length;
-	size_t copied = length < size - 1 ? length : size - 1;
-	memcpy(destination, source, copied);
-	destination[copied] = '\0';
-	return length;
-}
-
 static int ascii_lower(int c)
 {
 	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;

@@ -31,12 +31,6 @@ void strbuf_printf(struct strbuf *buffer, const char *format, ...)
 char *strbuf_take(struct strbuf *buffer);
 void strbuf_free(struct strbuf *buffer);
 
-/* Write all of buffer to fd, retrying on EINTR; returns 0 or -1 (errno). */
-int write_all(int fd, const void *buffer, size_t length);
-
-/* Format "NAME.N" style names and similar without surprises. */
-size_t string_copy(char *destination, size_t size, const char *source);
-
 /* ASCII-only case-insensitive comparisons (no locale): glibc's
  * strncasecmp brings ~25 KiB of per-CPU variants into a static binary. */
 int ascii_casecmp(const char *a, const char *b);
