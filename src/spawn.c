@@ -5,6 +5,7 @@
  * exec closes it and the parent reads end of file) and _exits. The parent
  * does not wait here: it reads the pipe from the loop, or after reaping the
  * child, when any report is already in the pipe. */
+#include "autoconfig.h"
 #include "spawn.h"
 
 #include <dirent.h>
@@ -12,10 +13,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -24,6 +25,12 @@
 #include "signals.h"
 
 extern char **environ;
+
+#ifdef HAVE__FORK
+#define spawn_fork _Fork
+#else
+#define spawn_fork fork
+#endif
 
 static const char *const stage_names[] = {
 	[SPAWN_STAGE_NONE] = "none",
@@ -153,26 +160,24 @@ static int drop_bounding_set(uint64_t mask)
 
 static int raise_ambient(uint64_t mask)
 {
-	cap_value_t values[64];
-	int count = 0;
-	for (int capability = 0; capability <= CAP_LAST_CAP && capability < 64; capability++)
-		if (mask & ((uint64_t)1 << capability))
-			values[count++] = capability;
-	cap_t state = cap_init();
-	if (state == NULL)
+	struct __user_cap_header_struct header = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+		.pid = 0,
+	};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	for (int word = 0; word < _LINUX_CAPABILITY_U32S_3; word++) {
+		uint32_t bits = (uint32_t)(mask >> (32 * word));
+		data[word].permitted = bits;
+		data[word].effective = bits;
+		data[word].inheritable = bits;
+	}
+	if (syscall(SYS_capset, &header, data) < 0)
 		return -1;
-	int result = 0;
-	if (count > 0 && (cap_set_flag(state, CAP_PERMITTED, count, values, CAP_SET) < 0 ||
-			  cap_set_flag(state, CAP_EFFECTIVE, count, values, CAP_SET) < 0 ||
-			  cap_set_flag(state, CAP_INHERITABLE, count, values, CAP_SET) < 0))
-		result = -1;
-	if (result == 0 && cap_set_proc(state) < 0)
-		result = -1;
-	cap_free(state);
-	for (int i = 0; result == 0 && i < count; i++)
-		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, values[i], 0, 0) < 0)
-			result = -1;
-	return result;
+	for (int capability = 0; capability <= CAP_LAST_CAP && capability < 64; capability++)
+		if ((mask & ((uint64_t)1 << capability)) &&
+		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, capability, 0, 0) < 0)
+			return -1;
+	return 0;
 }
 
 static const char *environment_path(char *const *envp)
@@ -282,7 +287,9 @@ int spawn_start(const struct spawn_request *request, struct spawn_result *result
 		result->error = errno;
 		return -1;
 	}
-	pid_t pid = fork();
+	/* _Fork (glibc >= 2.34): the fork syscall without atfork handlers (we register none), which
+	 * also keeps glibc's atfork machinery (5 KB) out of the static binary. */
+	pid_t pid = spawn_fork();
 	if (pid < 0) {
 		result->failed_stage = SPAWN_STAGE_FORK;
 		result->error = errno;

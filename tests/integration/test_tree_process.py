@@ -117,6 +117,16 @@ def test_service_user_sets_user_and_logname(t):
        "USER and LOGNAME of a `user = nobody` service (tend's are root)")
 
 
+def test_service_capabilities_survive_the_user_switch(t):
+    # `capabilities` keeps exactly the named ones: in the bounding set, and,
+    # for a non-root user, permitted, effective, inheritable and ambient
+    td, svc = _one_service(t, "user = nobody\ncapabilities = cap_net_bind_service, KILL")
+    st = h.status(svc)
+    want = (1 << 10) | (1 << 5)  # CAP_NET_BIND_SERVICE, CAP_KILL
+    got = {k: int(st[k], 16) for k in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")}
+    eq(got, {k: want for k in got}, "capability sets of the service")
+
+
 def test_inherited_child_is_reaped_not_taken_for_a_service(t):
     # A4: the process that exec'd tend already had a child
     wrap = t.script("wrap.sh", "#!/bin/sh\nsleep 0.2 &\nexec \"$@\"\n")

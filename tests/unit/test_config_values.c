@@ -1,6 +1,6 @@
 /* test_config_values.c: the value syntaxes of the INI file. */
 #include <stdlib.h>
-#include <sys/capability.h>
+#include <linux/capability.h>
 
 #include "../../src/config_values.h"
 #include "unit.h"
@@ -171,6 +171,30 @@ START_TEST(test_capabilities)
 	ck_assert_int_eq(parse_capabilities("cap_fly", &mask, &error), -1);
 	ck_assert_int_eq(parse_capabilities("12", &mask, &error), -1);
 	ck_assert_int_eq(parse_capabilities("cap_", &mask, &error), -1);
+	ck_assert_int_eq(parse_capabilities("net_bind", &mask, &error), -1);
+	ck_assert_int_eq(parse_capabilities("chownx", &mask, &error), -1);
+}
+END_TEST
+
+/* tend's own name table must give every name the kernel's number. */
+START_TEST(test_capability_numbers)
+{
+	static const struct {
+		const char *name;
+		int number;
+	} known[] = {
+		{"cap_chown", CAP_CHOWN}, {"cap_setpcap", CAP_SETPCAP},
+		{"cap_sys_admin", CAP_SYS_ADMIN}, {"cap_sys_tty_config", CAP_SYS_TTY_CONFIG},
+		{"cap_setfcap", CAP_SETFCAP}, {"cap_mac_override", CAP_MAC_OVERRIDE},
+		{"cap_syslog", CAP_SYSLOG}, {"cap_audit_read", CAP_AUDIT_READ},
+		{"cap_bpf", CAP_BPF}, {"cap_checkpoint_restore", CAP_CHECKPOINT_RESTORE},
+	};
+	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
+		uint64_t mask = 0;
+		const char *error;
+		ck_assert_int_eq(parse_capabilities(known[i].name, &mask, &error), 0);
+		ck_assert_uint_eq(mask, UINT64_C(1) << known[i].number);
+	}
 }
 END_TEST
 
@@ -186,6 +210,7 @@ Suite *config_values_suite(void)
 	tcase_add_test(tcase, test_rlimits);
 	tcase_add_test(tcase, test_modes);
 	tcase_add_test(tcase, test_capabilities);
+	tcase_add_test(tcase, test_capability_numbers);
 	suite_add_tcase(suite, tcase);
 	return suite;
 }
