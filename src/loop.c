@@ -1,6 +1,7 @@
 /* loop.c: the one event loop (epoll for fds, a min-heap of deadlines).
  *
- * Invariants: only loop_run() waits; the wait's timeout is the earliest
+ * Invariants: only loop_run() waits (itself, or, when one may_block watch
+ * is all there is to wait for, through that watch's callback); the wait's timeout is the earliest
  * deadline (none armed: wait forever, so an idle tend never wakes); a watch
  * removed by a callback is also removed from the batch of events being
  * dispatched, so no callback ever sees a freed watch. */
@@ -26,6 +27,8 @@ static struct {
 	size_t heap_capacity;
 	struct epoll_event batch[EVENT_BATCH];
 	int batch_count;
+	size_t watch_count;     /* active watches */
+	struct watch *blocker;  /* the last may_block watch added */
 } loop = { .epoll_fd = -1 };
 
 int loop_init(void)
@@ -62,6 +65,9 @@ int loop_watch_add(struct watch *watch, uint32_t events)
 	if (watch_control(watch, EPOLL_CTL_ADD, events) < 0)
 		return -1;
 	watch->active = true;
+	loop.watch_count++;
+	if (watch->may_block)
+		loop.blocker = watch;
 	return 0;
 }
 
@@ -73,6 +79,9 @@ void loop_watch_remove(struct watch *watch)
 	 * dropped it itself), so its result does not matter. */
 	epoll_ctl(loop.epoll_fd, EPOLL_CTL_DEL, watch->fd, NULL);
 	watch->active = false;
+	loop.watch_count--;
+	if (loop.blocker == watch)
+		loop.blocker = NULL;
 	for (int i = 0; i < loop.batch_count; i++)
 		if (loop.batch[i].data.ptr == watch)
 			loop.batch[i].data.ptr = NULL;
@@ -182,6 +191,12 @@ int loop_run(void)
 	 * split into steps with zero-delay timers lets the events between the
 	 * steps in. */
 	while (loop.running) {
+		if (loop.blocker != NULL && loop.blocker->may_block && loop.watch_count == 1 &&
+		    loop.heap_count == 0) {
+			loop.blocker->callback(loop.blocker, LOOP_MAY_BLOCK);
+			loop.now = monotonic_ms();
+			continue;
+		}
 		int count = epoll_wait(loop.epoll_fd, loop.batch, EVENT_BATCH, next_timeout());
 		if (count < 0 && errno != EINTR)
 			log_error("epoll_wait failed: %s", strerror(errno));

@@ -20,7 +20,15 @@ struct watch {
 	void *context;
 	int fd;
 	bool active;
+	bool may_block; /* the callback understands LOOP_MAY_BLOCK */
 };
+
+/* The events a may_block watch's callback gets instead of epoll's when it
+ * is the only thing the loop waits for (one active watch, no deadline): no
+ * event is known, and the callback itself may wait for its input (a
+ * blocking read). This saves the epoll_wait on every wake-up of single-
+ * command mode, which has only its signalfd to wait for. */
+#define LOOP_MAY_BLOCK (1u << 29)
 
 struct timer;
 typedef void timer_callback(struct timer *timer);

@@ -106,6 +106,16 @@ int signals_block_all(void)
 	return fd;
 }
 
+int signals_open_blocking(void)
+{
+	sigset_t all;
+	sigfillset(&all);
+	int fd = signalfd(-1, &all, SFD_CLOEXEC);
+	if (fd < 0)
+		log_warn("cannot create a blocking signalfd: %s", strerror(errno));
+	return fd;
+}
+
 int signals_read(int signal_fd, struct signalfd_siginfo *signals, int capacity)
 {
 	ssize_t length;

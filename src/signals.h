@@ -24,6 +24,10 @@ struct signalfd_siginfo;
 /* Read up to capacity pending signals from the signalfd; returns how many
  * (0 when none). Fewer than capacity means none are left: the caller need
  * not read again (saving the read that would only say EAGAIN). */
+/* A second signalfd for the same signals, without O_NONBLOCK: reading it
+ * waits for the next signal (the loop's wait when it has nothing else to
+ * wait for, see LOOP_MAY_BLOCK). Returns the fd, or -1 (logged). */
+int signals_open_blocking(void);
 int signals_read(int signal_fd, struct signalfd_siginfo *signals, int capacity);
 
 /* Every disposition back to SIG_DFL (SIGKILL and SIGSTOP aside), also the

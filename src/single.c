@@ -32,6 +32,7 @@ static struct {
 	struct exit_status status;
 	int exit_code;
 	struct watch signals;
+	int signals_blocking_fd; /* the same signals, read blocking (LOOP_MAY_BLOCK) */
 	struct watch report;
 	struct sweeper sweeper;
 } single;
@@ -102,12 +103,19 @@ static void forward(int signal_number)
 
 static void on_signal(struct watch *watch, uint32_t events)
 {
-	(void)events;
 	struct signalfd_siginfo infos[SIGNAL_BATCH];
 	bool reap = false;
 	int count;
+	/* The first read waits when the loop has nothing else to wait for. */
+	int fd = (events & LOOP_MAY_BLOCK) ? single.signals_blocking_fd : watch->fd;
 	do {
-		count = signals_read(watch->fd, infos, SIGNAL_BATCH);
+		count = signals_read(fd, infos, SIGNAL_BATCH);
+		if (count == 0 && fd != watch->fd) {
+			/* Never spin on a broken fd: back to epoll for good. */
+			log_warn("cannot read the blocking signalfd: %s", strerror(errno));
+			watch->may_block = false;
+		}
+		fd = watch->fd;
 		for (int i = 0; i < count; i++) {
 			int number = (int)infos[i].ssi_signo;
 			if (number == SIGCHLD)
@@ -159,7 +167,9 @@ int single_run(const struct options *options, int signal_fd)
 	single.phase = PHASE_RUNNING;
 	single.exit_code = 1;
 	sweeper_init(&single.sweeper, finish);
-	single.signals = (struct watch){ .fd = signal_fd, .callback = on_signal };
+	single.signals_blocking_fd = signals_open_blocking();
+	single.signals = (struct watch){ .fd = signal_fd, .callback = on_signal,
+					 .may_block = single.signals_blocking_fd >= 0 };
 	if (loop_watch_add(&single.signals, EPOLLIN) < 0)
 		return 1;
 	/* Children we inherited from whoever exec'd us are reaped, never taken
@@ -179,5 +189,7 @@ int single_run(const struct options *options, int signal_fd)
 	if (single.report.fd >= 0)
 		close(single.report.fd);
 	loop_watch_remove(&single.signals);
+	if (single.signals_blocking_fd >= 0)
+		close(single.signals_blocking_fd);
 	return single.exit_code;
 }
