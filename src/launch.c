@@ -50,58 +50,96 @@ static size_t vector_length(char *const *vector)
 	return count;
 }
 
-static void add_owned(char **vector, size_t *count, char *entry)
-{
-	if (entry != NULL)
-		vector[(*count)++] = entry;
-}
+/* Where launch_environment() writes the NAME=value defaults it adds. */
+struct environment_builder {
+	char **vector;
+	size_t count;
+	char *text; /* free space after the vector, big enough for every default */
+	char *const *own;
+};
 
 /* NAME=value, unless the service's own env sets NAME. */
-static void add_default(char **vector, size_t *count, char *const *own, const char *name,
-			const char *value)
+static void add_default(struct environment_builder *builder, const char *name, const char *value)
 {
-	struct strbuf entry = { 0 };
-	strbuf_printf(&entry, "%s=%s", name, value);
-	char *text = strbuf_take(&entry);
-	if (text != NULL && list_sets(own, text)) {
-		free(text);
-		return;
-	}
-	add_owned(vector, count, text);
+	size_t name_length = strlen(name);
+	for (char *const *entry = builder->own; entry != NULL && *entry != NULL; entry++)
+		if (name_matches(*entry, name, name_length))
+			return;
+	char *text = builder->text;
+	size_t value_length = strlen(value);
+	memcpy(text, name, name_length);
+	text[name_length] = '=';
+	memcpy(text + name_length + 1, value, value_length + 1);
+	builder->text += name_length + value_length + 2;
+	builder->vector[builder->count++] = text;
+}
+
+/* The variables HOME, USER, LOGNAME, TEND_SERVICE and TEND_INSTANCE, with
+ * the longest values they can have: the size of the text they need. */
+enum { DEFAULT_COUNT = 5, INSTANCE_DIGITS = 12 };
+
+static struct {
+	char **block;
+	size_t size;
+} scratch;
+
+void launch_release(void)
+{
+	free(scratch.block);
+	scratch.block = NULL;
+	scratch.size = 0;
 }
 
 char **launch_environment(const struct config_service *config, char *const *base)
 {
-	char *const *own = config->env;
-	size_t capacity = vector_length(base) + vector_length(own) + 8;
-	char **vector = xcalloc(capacity, sizeof *vector);
-	if (vector == NULL)
-		return NULL;
-	size_t count = 0;
+	const char *home = config->user_home ? config->user_home : "/";
+	const char *user = config->user_name ? config->user_name : "";
+	size_t text_size = sizeof "TEND_SERVICE=" + strlen(config->name) +
+			   sizeof "TEND_INSTANCE=" + INSTANCE_DIGITS +
+			   sizeof "HOME=" + strlen(home) + sizeof "USER=" + strlen(user) +
+			   sizeof "LOGNAME=" + strlen(user);
+	size_t capacity = vector_length(base) + vector_length(config->env) + DEFAULT_COUNT + 1;
+	/* One block: the vector, then the text of the defaults. The other
+	 * entries point into base and the model, which outlive the spawn: no
+	 * copies. The block is reused from spawn to spawn: no malloc and free
+	 * each time, which write to more heap pages, and every page tend writes
+	 * after a fork costs it a copy-on-write fault. */
+	size_t size = capacity * sizeof(char *) + text_size;
+	if (size > scratch.size) {
+		char **grown = realloc(scratch.block, size);
+		if (grown == NULL)
+			return NULL;
+		scratch.block = grown;
+		scratch.size = size;
+	}
+	char **vector = scratch.block;
+	struct environment_builder builder = {
+		.vector = vector, .count = 0, .text = (char *)(vector + capacity), .own = config->env,
+	};
 	for (char *const *entry = base; !config->env_clear && entry && *entry; entry++) {
-		if (is_removed(*entry) || list_sets(own, *entry) ||
+		if (is_removed(*entry) || list_sets(builder.own, *entry) ||
 		    name_matches(*entry, "TEND_SERVICE", 12) || name_matches(*entry, "TEND_INSTANCE", 13))
 			continue;
 		if (config->set_user && (name_matches(*entry, "HOME", 4) ||
 					 name_matches(*entry, "USER", 4) ||
 					 name_matches(*entry, "LOGNAME", 7)))
 			continue;
-		add_owned(vector, &count, xstrdup(*entry));
+		vector[builder.count++] = *entry;
 	}
-	for (char *const *entry = own; entry != NULL && *entry != NULL; entry++)
-		add_owned(vector, &count, xstrdup(*entry));
-	add_default(vector, &count, own, "TEND_SERVICE", config->name);
+	for (char *const *entry = config->env; entry != NULL && *entry != NULL; entry++)
+		vector[builder.count++] = *entry;
+	add_default(&builder, "TEND_SERVICE", config->name);
 	if (config->instance >= 0) {
-		char number[16];
+		char number[INSTANCE_DIGITS];
 		snprintf(number, sizeof number, "%d", config->instance);
-		add_default(vector, &count, own, "TEND_INSTANCE", number);
+		add_default(&builder, "TEND_INSTANCE", number);
 	}
 	if (config->set_user && config->user_name != NULL) {
-		add_default(vector, &count, own, "HOME", config->user_home ? config->user_home : "/");
-		add_default(vector, &count, own, "USER", config->user_name);
-		add_default(vector, &count, own, "LOGNAME", config->user_name);
+		add_default(&builder, "HOME", home);
+		add_default(&builder, "USER", user);
+		add_default(&builder, "LOGNAME", user);
 	}
-	vector[count] = NULL;
+	vector[builder.count] = NULL;
 	return vector;
 }
 
@@ -198,7 +236,6 @@ int launch_service(const struct config_service *config, bool is_main, struct lau
 		launch->result.failed_stage = SPAWN_STAGE_FORK;
 		launch->result.error = ENOMEM;
 	}
-	string_vector_free(environment);
 	if (request.stdout_fd != null_fd())
 		close_if_open(request.stdout_fd);
 	if (request.stderr_fd != null_fd())

@@ -18,8 +18,11 @@ struct launch {
  * result.report_fd), -1 when it could not be (result.failed_stage/error). */
 int launch_service(const struct config_service *config, bool is_main, struct launch *launch);
 
-/* The environment for a service: a malloc'd NULL-terminated vector. Exposed
- * for tests. base is tend's environment. */
+/* The environment for a service: a NULL-terminated vector in a block that
+ * the next call reuses (valid until then, and while base and config are).
+ * base is tend's environment. NULL when out of memory. */
 char **launch_environment(const struct config_service *config, char *const *base);
+/* Free the block launch_environment() reuses. */
+void launch_release(void);
 
 #endif

@@ -189,8 +189,11 @@ void log_event_v(enum log_level level, const char *service, const char *event,
 	if (level > logger.level)
 		return;
 	int saved_errno = errno;
-	char message[PIPE_BUF];
-	char line[PIPE_BUF];
+	/* Static rather than 8 KB of stack: a large frame is probed page by
+	 * page on entry, and each page a parent writes after a fork costs it a
+	 * copy-on-write fault; these two pages are the same every time. */
+	static char message[PIPE_BUF];
+	static char line[PIPE_BUF];
 	if (logger.dropped > 0) {
 		unsigned long dropped = logger.dropped;
 		snprintf(message, sizeof message, "%lu log lines were dropped (stderr was full)",

@@ -9,8 +9,9 @@ int64_t backoff_delay_ms(const struct backoff_policy *policy, unsigned consecuti
 {
 	double delay = (double)policy->min_ms;
 	/* Multiply step by step and stop at the cap, so a long crash loop
-	 * cannot overflow. */
-	for (unsigned step = 0; step < consecutive && delay < (double)policy->max_ms &&
+	 * cannot overflow; a zero delay stays zero (no steps at all, however
+	 * long the crash loop: backoff-min = 0 must cost nothing per restart). */
+	for (unsigned step = 0; step < consecutive && delay > 0 && delay < (double)policy->max_ms &&
 				policy->factor > 1; step++)
 		delay *= policy->factor;
 	if (delay > (double)policy->max_ms)

@@ -114,6 +114,61 @@ static void close_watch(struct watch *watch)
 	watch->fd = -1;
 }
 
+/* Spawns in flight (forked, exec not yet confirmed) are limited. Each holds
+ * its report pipe open, and every fork copies all of tend's fds into the
+ * child, which closes them again: 1,000 services started at once would cost
+ * O(n^2) in fd copies and closes, and come close to RLIMIT_NOFILE (1,024 by
+ * default). The services over the limit wait in a FIFO queue, in state
+ * starting with no pid yet; a zero-delay timer starts them as slots free. */
+enum { SPAWNS_IN_FLIGHT = 64 };
+
+static void start_queued(struct timer *timer);
+
+static struct {
+	unsigned in_flight;
+	struct service *head, *tail;
+	struct timer timer;
+} spawns = { .timer = { .callback = start_queued } };
+
+static void enqueue(struct service *service)
+{
+	service->queued = true;
+	service->queue_next = NULL;
+	if (spawns.tail != NULL)
+		spawns.tail->queue_next = service;
+	else
+		spawns.head = service;
+	spawns.tail = service;
+}
+
+static void dequeue(struct service *service)
+{
+	struct service **link = &spawns.head;
+	struct service *previous = NULL;
+	while (*link != NULL && *link != service) {
+		previous = *link;
+		link = &(*link)->queue_next;
+	}
+	if (*link == NULL)
+		return;
+	*link = service->queue_next;
+	if (spawns.tail == service)
+		spawns.tail = previous;
+	service->queued = false;
+	service->queue_next = NULL;
+}
+
+/* The report pipe closed (exec done, failed, or the process is gone). */
+static void close_report(struct service *service)
+{
+	if (service->report.fd < 0)
+		return;
+	close_watch(&service->report);
+	spawns.in_flight--;
+	if (spawns.head != NULL && !loop_timer_armed(&spawns.timer))
+		loop_timer_set(&spawns.timer, loop_now());
+}
+
 /* The spawn report: EOF means exec succeeded; a report says which stage
  * failed. Called from the loop and, once more, when the process exits. */
 static void read_report(struct service *service)
@@ -123,7 +178,7 @@ static void read_report(struct service *service)
 	int result = service->report.fd < 0 ? -1 : spawn_read_report(service->report.fd, &stage, &error);
 	if (result < 0)
 		return;
-	close_watch(&service->report);
+	close_report(service);
 	if (result == 0) {
 		service_step(service, EVENT_EXEC_DONE);
 		return;
@@ -198,12 +253,9 @@ static void arm(struct service *service, int64_t delay_ms)
 	loop_timer_set(&service->timer, loop_now() + delay_ms);
 }
 
-static void start_process(struct service *service)
+static void spawn_process(struct service *service)
 {
 	struct launch launch;
-	service->reason[0] = '\0';
-	service->failing = service->killed = false;
-	service->ready_at = 0; /* the backoff reset looks at this life only */
 	if (launch_service(service->config, service->config->main, &launch) < 0) {
 		set_reason(service, "cannot start: %s failed: %s",
 			   spawn_stage_name(launch.result.failed_stage), strerror(launch.result.error));
@@ -215,6 +267,8 @@ static void start_process(struct service *service)
 	service->pid = launch.result.pid;
 	service->started_at = loop_now();
 	service->report.fd = launch.result.report_fd;
+	if (service->report.fd >= 0)
+		spawns.in_flight++;
 	service->readiness.fd = launch.readiness_fd;
 	reaper_watch(service->pid, on_exit_status, service);
 	loop_watch_add(&service->report, EPOLLIN);
@@ -224,6 +278,38 @@ static void start_process(struct service *service)
 	if (service->config->start_timeout_ms > 0)
 		arm(service, service->config->start_timeout_ms);
 	log_event(LOG_LEVEL_INFO, service->config->name, "start", "pid %d", (int)service->pid);
+}
+
+static void start_process(struct service *service)
+{
+	service->reason[0] = '\0';
+	service->failing = service->killed = false;
+	service->ready_at = 0; /* the backoff reset looks at this life only */
+	if (spawns.in_flight < SPAWNS_IN_FLIGHT && spawns.head == NULL) {
+		spawn_process(service);
+		return;
+	}
+	enqueue(service);
+	set_state(service, SERVICE_STARTING);
+}
+
+static void start_queued(struct timer *timer)
+{
+	(void)timer;
+	while (spawns.head != NULL && spawns.in_flight < SPAWNS_IN_FLIGHT) {
+		struct service *service = spawns.head;
+		dequeue(service);
+		spawn_process(service);
+	}
+}
+
+/* Stopped before it got a spawn slot: it never ran. */
+static void stop_queued(struct service *service)
+{
+	dequeue(service);
+	set_state(service, SERVICE_STOPPED);
+	set_reason(service, "stopped");
+	tell_group(service, CHILD_DOWN);
 }
 
 static void become_ready(struct service *service)
@@ -256,7 +342,7 @@ static void forget_process(struct service *service)
 {
 	char description[64];
 	read_report(service);
-	close_watch(&service->report);
+	close_report(service);
 	close_watch(&service->readiness);
 	loop_timer_cancel(&service->timer);
 	if (service->config->kill_group)
@@ -448,7 +534,12 @@ static void step_up(struct service *service, enum service_event event)
 		if (starting)
 			start_timeout(service);
 		return;
-	case EVENT_STOP: begin_stop(service); return;
+	case EVENT_STOP:
+		if (service->queued)
+			stop_queued(service);
+		else
+			begin_stop(service);
+		return;
 	case EVENT_START:
 	case EVENT_BACKOFF:
 	case EVENT_GIVE_UP:
@@ -499,7 +590,11 @@ void service_step(struct service *service, enum service_event event)
 
 void service_free(struct service *service)
 {
-	close_watch(&service->report);
+	if (service->queued)
+		dequeue(service);
+	close_report(service);
+	if (spawns.head == NULL)
+		loop_timer_cancel(&spawns.timer);
 	close_watch(&service->readiness);
 	loop_timer_cancel(&service->timer);
 	if (service->pid > 0)

@@ -51,7 +51,9 @@ struct service {
 	bool killed;       /* SIGKILL already sent for this stop */
 	bool has_exited;
 	bool lingering;    /* stopping: the leader exited, its group has not */
+	bool queued;       /* starting, waiting for a spawn slot (no pid yet) */
 	pid_t pid;
+	struct service *queue_next; /* the spawn queue, while queued */
 	struct watch report;    /* spawn report pipe */
 	struct watch readiness; /* ready = fd:N pipe */
 	struct timer timer;     /* start timeout, stop timeout or backoff */

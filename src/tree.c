@@ -20,6 +20,7 @@
 
 #include "config.h"
 #include "group.h"
+#include "launch.h"
 #include "log.h"
 #include "loop.h"
 #include "reaper.h"
@@ -295,6 +296,7 @@ static void release(void)
 	loop_timer_cancel(&tree.deadline_timer);
 	sweeper_cancel(&tree.sweeper);
 	loop_watch_remove(&tree.signals);
+	launch_release();
 	config_free(tree.config);
 }
 

@@ -100,7 +100,9 @@ START_TEST(test_backoff_min_zero_restarts_immediately)
 {
 	struct backoff_policy policy = default_backoff();
 	policy.min_ms = 0;
-	unsigned restarts[] = { 0, 1, 5, 100, 10000 };
+	/* UINT_MAX: a delay that stays zero must not cost a step per restart
+	 * (it once did: a crash loop got slower with every restart). */
+	unsigned restarts[] = { 0, 1, 5, 100, 10000, UINT_MAX };
 	double randoms[] = { 0.0, 0.5, 0.999 };
 	for (size_t i = 0; i < sizeof restarts / sizeof restarts[0]; i++)
 		for (size_t j = 0; j < sizeof randoms / sizeof randoms[0]; j++)

@@ -11,5 +11,6 @@ Suite *policy_suite(void);
 Suite *single_suite(void);
 Suite *group_suite(void);
 Suite *pathmatch_suite(void);
+Suite *launch_suite(void);
 
 #endif
