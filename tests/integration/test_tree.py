@@ -216,6 +216,44 @@ command = sh -c '[ -e %s ] && echo after > %s || echo before > %s; exec sleep 10
     eq(td.wait(5), 0, "exit status after SIGTERM")
 
 
+def _many_services(n):
+    return "[tend]\nstart = parallel\n\n" + "".join(
+        "[service:s%03d]\ncommand = sleep 1000\n\n" % i for i in range(n))
+
+
+@timeout(60)
+def test_parallel_start_of_more_services_than_the_fd_limit(t):
+    # Each spawn holds a pipe until its exec is confirmed; tend keeps at most
+    # 64 in flight, so 300 services at once start under RLIMIT_NOFILE = 128.
+    n = 300
+    td = t.tree(_many_services(n), prefix=["prlimit", "--nofile=128", "--"])
+    wait_until(lambda: len(h.live_pids_by_cmdline(td, r"^sleep 1000$")) == n, 30,
+               "%d services running" % n)
+    h.wait_log_events(td, "ready", "(root)", 1, 10)
+    eq([l for l in td.log if " error " in l], [], "error lines in tend's log")
+    eq(len([e for e in h.log_events(td, "start") if e.name]), n,
+       "`start` lines of services (one per service)")
+    td.kill(signal.SIGTERM)
+    eq(td.wait(20), 0, "exit status after SIGTERM")
+
+
+@timeout(60)
+def test_stop_while_services_wait_for_a_spawn_slot(t):
+    # SIGTERM as soon as the first service started: most of the 300 are
+    # still queued for a spawn slot; they are stopped without ever running.
+    n = 300
+    td = t.tree(_many_services(n))
+    h.wait_log_events(td, "start", None, 1, 10)
+    td.kill(signal.SIGTERM)
+    eq(td.wait(20), 0, "exit status after SIGTERM")
+    started = len([e for e in h.log_events(td, "start") if e.name])
+    exits = len([e for e in h.log_events(td, "exit") if e.name])
+    t.note("started before the stop: %d of %d" % (started, n))
+    check(started < n, "every service had started before SIGTERM was handled: "
+          "nothing was queued, the test shows nothing")
+    eq(exits, started, "`exit` lines: one for each service that started")
+
+
 # ----------------------------------------------------------- strategies
 
 STRATEGY_TREE = """
