@@ -131,9 +131,11 @@ static const char *node_name(struct node node)
 	return node.kind == CHILD_SERVICE ? node.service->config->name : node.group->config->name;
 }
 
-static const char *node_reason(struct node node)
+static const char *node_reason(struct node node, char *buffer, size_t size)
 {
-	return node.kind == CHILD_SERVICE ? node.service->reason : node.group->reason;
+	if (node.kind == CHILD_SERVICE)
+		return service_reason(node.service, buffer, size);
+	return node.group->reason;
 }
 
 static void node_start(struct node node)
@@ -357,11 +359,12 @@ static void handle_failure(struct group *group, size_t index)
 		return; /* the child stays down; the stop reaches it in order */
 	}
 	int64_t now = loop_now();
+	char reason[REASON_SIZE];
 	if (!intensity_allow(&group->window, group->config->restart_period_ms, now)) {
 		snprintf(group->reason, sizeof group->reason,
 			 "more than %d restarts within %lld ms (last: %s: %s)",
 			 group->config->max_restarts, (long long)group->config->restart_period_ms,
-			 node_name(child), node_reason(child));
+			 node_name(child), node_reason(child, reason, sizeof reason));
 		log_event(LOG_LEVEL_ERROR, display_name(group), "give-up", "giving up: %s",
 			  group->reason);
 		group->phase = PHASE_STOPPING;
@@ -376,7 +379,7 @@ static void handle_failure(struct group *group, size_t index)
 	int64_t delay = node_schedule_restart(child, now);
 	log_event(LOG_LEVEL_INFO, node_name(child), "restart",
 		  "restart %u in %lld ms (%s; %s)", node_restarts(child), (long long)delay,
-		  node_reason(child),
+		  node_reason(child, reason, sizeof reason),
 		  group->config->strategy == STRATEGY_ONE_FOR_ONE ? "one-for-one"
 		  : group->config->strategy == STRATEGY_ONE_FOR_ALL ? "one-for-all" : "rest-for-one");
 	if (group->config->strategy != STRATEGY_ONE_FOR_ONE) {

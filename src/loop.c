@@ -134,6 +134,18 @@ void loop_timer_cancel(struct timer *timer)
 	heap_down(last->heap_index);
 }
 
+int loop_reserve_timers(size_t count)
+{
+	if (count + 1 <= loop.heap_capacity)
+		return 0;
+	struct timer **grown = realloc(loop.heap, (count + 1) * sizeof *grown);
+	if (grown == NULL)
+		return -1;
+	loop.heap = grown;
+	loop.heap_capacity = count + 1;
+	return 0;
+}
+
 int loop_timer_set(struct timer *timer, int64_t due_ms)
 {
 	if (timer->heap_index != 0) {

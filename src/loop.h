@@ -54,6 +54,8 @@ void loop_watch_remove(struct watch *watch);
  * when memory for the heap cannot be had (logged). */
 int loop_timer_set(struct timer *timer, int64_t due_ms);
 void loop_timer_cancel(struct timer *timer);
+/* Make room for count armed timers at once. Returns 0 or -1. */
+int loop_reserve_timers(size_t count);
 static inline bool loop_timer_armed(const struct timer *timer)
 {
 	return timer->heap_index != 0;

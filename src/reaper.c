@@ -55,17 +55,24 @@ const char *exit_status_describe(struct exit_status status, char *buffer, size_t
 	return buffer;
 }
 
+int reaper_reserve(size_t count)
+{
+	if (count <= reaper.capacity)
+		return 0;
+	struct registration *grown = realloc(reaper.entries, count * sizeof *grown);
+	if (grown == NULL)
+		return -1;
+	reaper.entries = grown;
+	reaper.capacity = count;
+	return 0;
+}
+
 int reaper_watch(pid_t pid, reaper_callback *callback, void *context)
 {
-	if (reaper.count == reaper.capacity) {
-		size_t capacity = reaper.capacity ? reaper.capacity * 2 : 16;
-		struct registration *grown = realloc(reaper.entries, capacity * sizeof *grown);
-		if (grown == NULL) {
-			log_error("out of memory registering pid %d", (int)pid);
-			return -1;
-		}
-		reaper.entries = grown;
-		reaper.capacity = capacity;
+	if (reaper.count == reaper.capacity &&
+	    reaper_reserve(reaper.capacity ? reaper.capacity * 2 : 16) < 0) {
+		log_error("out of memory registering pid %d", (int)pid);
+		return -1;
 	}
 	reaper.entries[reaper.count++] = (struct registration){ pid, callback, context };
 	return 0;

@@ -25,6 +25,9 @@ typedef void reaper_callback(void *context, pid_t pid, struct exit_status status
 
 /* Tell the reaper whose pid this is. Returns 0 or -1 (no memory; logged). */
 int reaper_watch(pid_t pid, reaper_callback *callback, void *context);
+/* Make room for count registrations at once (tree mode: one per service,
+ * before the loader's memory is trimmed). Returns 0 or -1. */
+int reaper_reserve(size_t count);
 /* Forget a pid (e.g. its owner is freed). */
 void reaper_unwatch(pid_t pid);
 

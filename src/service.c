@@ -79,14 +79,51 @@ bool service_exit_is_failure(const struct config_service *config, struct exit_st
 	return true;
 }
 
-static void set_reason(struct service *service, const char *format, ...)
-	__attribute__((format(printf, 2, 3)));
-static void set_reason(struct service *service, const char *format, ...)
+static void set_reason(struct service *service, enum service_reason reason)
 {
-	va_list arguments;
-	va_start(arguments, format);
-	vsnprintf(service->reason, sizeof service->reason, format, arguments);
-	va_end(arguments);
+	service->reason = (unsigned char)reason;
+}
+
+static void set_spawn_reason(struct service *service, enum service_reason reason,
+			     enum spawn_stage stage, int error)
+{
+	service->reason = (unsigned char)reason;
+	service->reason_stage = (unsigned char)stage;
+	service->reason_errno = error;
+}
+
+const char *service_reason(const struct service *service, char *buffer, size_t size)
+{
+	char description[64];
+	switch ((enum service_reason)service->reason) {
+	case REASON_NONE:
+		snprintf(buffer, size, "%s", "");
+		break;
+	case REASON_SPAWN_FAILED:
+	case REASON_CANNOT_START:
+		snprintf(buffer, size, "%s%s failed: %s",
+			 service->reason == REASON_CANNOT_START ? "cannot start: " : "",
+			 spawn_stage_name((enum spawn_stage)service->reason_stage),
+			 strerror(service->reason_errno));
+		break;
+	case REASON_STOPPED:
+		snprintf(buffer, size, "%s", "stopped");
+		break;
+	case REASON_COMPLETED:
+		snprintf(buffer, size, "%s", "completed");
+		break;
+	case REASON_EXIT:
+	case REASON_ENDED:
+		exit_status_describe(service->last_exit, description, sizeof description);
+		snprintf(buffer, size, service->reason == REASON_ENDED ? "ended (%s)" : "%s",
+			 description);
+		break;
+	case REASON_START_TIMEOUT:
+		snprintf(buffer, size, "not ready within start-timeout (%lld ms)",
+			 (long long)service->config->start_timeout_ms);
+		break;
+	}
+	return buffer;
 }
 
 static void tell_group(struct service *service, enum child_event event)
@@ -185,7 +222,7 @@ static void read_report(struct service *service)
 	}
 	/* The log gets the whole message; the reason kept for status is
 	 * shorter (a long path loses its tail there, never the errno text). */
-	set_reason(service, "%s failed: %s", spawn_stage_name(stage), strerror(error));
+	set_spawn_reason(service, REASON_SPAWN_FAILED, stage, error);
 	log_event(LOG_LEVEL_ERROR, service->config->name, "exec", "cannot run %s: %s failed: %s",
 		  service->config->argv[0], spawn_stage_name(stage), strerror(error));
 }
@@ -257,9 +294,11 @@ static void spawn_process(struct service *service)
 {
 	struct launch launch;
 	if (launch_service(service->config, service->config->main, &launch) < 0) {
-		set_reason(service, "cannot start: %s failed: %s",
-			   spawn_stage_name(launch.result.failed_stage), strerror(launch.result.error));
-		log_event(LOG_LEVEL_ERROR, service->config->name, "exec", "%s", service->reason);
+		char reason[REASON_SIZE];
+		set_spawn_reason(service, REASON_CANNOT_START, launch.result.failed_stage,
+				 launch.result.error);
+		log_event(LOG_LEVEL_ERROR, service->config->name, "exec", "%s",
+			  service_reason(service, reason, sizeof reason));
 		set_state(service, SERVICE_STOPPED);
 		tell_group(service, CHILD_FAILED);
 		return;
@@ -282,7 +321,7 @@ static void spawn_process(struct service *service)
 
 static void start_process(struct service *service)
 {
-	service->reason[0] = '\0';
+	set_reason(service, REASON_NONE);
 	service->failing = service->killed = false;
 	service->ready_at = 0; /* the backoff reset looks at this life only */
 	if (spawns.in_flight < SPAWNS_IN_FLIGHT && spawns.head == NULL) {
@@ -308,7 +347,7 @@ static void stop_queued(struct service *service)
 {
 	dequeue(service);
 	set_state(service, SERVICE_STOPPED);
-	set_reason(service, "stopped");
+	set_reason(service, REASON_STOPPED);
 	tell_group(service, CHILD_DOWN);
 }
 
@@ -367,7 +406,7 @@ static void handle_exit(struct service *service)
 	if (config->type == SERVICE_ONESHOT && service_exit_is_success(config, service->last_exit)) {
 		service->ready = true;
 		service->ready_at = loop_now();
-		set_reason(service, "completed");
+		set_reason(service, REASON_COMPLETED);
 		set_state(service, SERVICE_EXITED);
 		tell_group(service, CHILD_EXITED);
 		if (config->main)
@@ -376,14 +415,14 @@ static void handle_exit(struct service *service)
 	}
 	exit_status_describe(service->last_exit, description, sizeof description);
 	if (service_exit_is_failure(config, service->last_exit)) {
-		if (service->reason[0] == '\0' || was_ready)
-			set_reason(service, "%s", description);
+		if (service->reason == REASON_NONE || was_ready)
+			set_reason(service, REASON_EXIT);
 		set_state(service, SERVICE_STOPPED);
 		tell_group(service, CHILD_FAILED);
 		return;
 	}
-	if (service->reason[0] == '\0')
-		set_reason(service, "ended (%s)", description);
+	if (service->reason == REASON_NONE)
+		set_reason(service, REASON_ENDED);
 	set_state(service, SERVICE_EXITED);
 	tell_group(service, CHILD_EXITED);
 	if (config->main)
@@ -399,8 +438,8 @@ static void finish_stop(struct service *service)
 		tell_group(service, CHILD_FAILED);
 		return;
 	}
-	if (service->reason[0] == '\0')
-		set_reason(service, "stopped");
+	if (service->reason == REASON_NONE)
+		set_reason(service, REASON_STOPPED);
 	tell_group(service, CHILD_DOWN);
 }
 
@@ -426,9 +465,10 @@ void service_check_lingering(struct service *service)
 
 static void start_timeout(struct service *service)
 {
-	set_reason(service, "not ready within start-timeout (%lld ms)",
-		   (long long)service->config->start_timeout_ms);
-	log_event(LOG_LEVEL_WARN, service->config->name, "timeout", "%s", service->reason);
+	set_reason(service, REASON_START_TIMEOUT);
+	char reason[REASON_SIZE];
+	log_event(LOG_LEVEL_WARN, service->config->name, "timeout", "%s",
+		  service_reason(service, reason, sizeof reason));
 	service->failing = true;
 	begin_stop(service);
 }

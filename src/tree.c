@@ -279,6 +279,16 @@ static int build(void)
 	}
 	for (size_t i = 0; i < config->service_count; i++)
 		warn_unsupported(&config->services[i]);
+	/* What the running tree needs (a timer and a pid for each service, a
+	 * timer per group and a few of tend's own, the largest environment)
+	 * is allocated now, before the loader's scratch memory is trimmed:
+	 * growing it later would leave holes behind in resident memory. */
+	size_t timers = config->service_count + config->group_count + 8;
+	if (loop_reserve_timers(timers) < 0 || reaper_reserve(config->service_count + 1) < 0)
+		return -1;
+	for (size_t i = 0; i < config->service_count; i++)
+		if (launch_environment(&config->services[i], environ) == NULL)
+			return -1;
 	if (config->main_service >= 0)
 		tree.main_service = &tree.services[config->main_service];
 	return 0;
