@@ -134,7 +134,18 @@ static void timestamp(char *buffer, size_t size)
 		 (unsigned)(now.tv_nsec / 1000000) % 1000u);
 }
 
-static void emit(const char *line, size_t length)
+/* While the loop runs, lines are collected and written once per turn of
+ * the loop (log_flush), up to PIPE_BUF at a time: one write instead of
+ * one per line (a restart logs six), and a pipe still gets each batch
+ * whole or not at all. */
+static struct {
+	bool holding;
+	size_t length;
+	unsigned lines;
+	char data[PIPE_BUF];
+} batch;
+
+static void emit(const char *line, size_t length, unsigned lines)
 {
 	ssize_t written;
 	do {
@@ -144,7 +155,36 @@ static void emit(const char *line, size_t length)
 			written = write(logger.fd, line, length);
 	} while (written < 0 && errno == EINTR);
 	if (written < 0)
-		logger.dropped++;
+		logger.dropped += lines;
+}
+
+void log_flush(void)
+{
+	if (batch.length == 0)
+		return;
+	emit(batch.data, batch.length, batch.lines);
+	batch.length = 0;
+	batch.lines = 0;
+}
+
+void log_hold(bool hold)
+{
+	if (!hold)
+		log_flush();
+	batch.holding = hold;
+}
+
+static void put(const char *line, size_t length)
+{
+	if (!batch.holding) {
+		emit(line, length, 1);
+		return;
+	}
+	if (batch.length + length > sizeof batch.data)
+		log_flush();
+	memcpy(batch.data + batch.length, line, length);
+	batch.length += length;
+	batch.lines++;
 }
 
 static size_t format_line(char *line, size_t size, enum log_level level, const char *service,
@@ -200,7 +240,7 @@ void log_event_v(enum log_level level, const char *service, const char *event,
 			 dropped);
 		size_t length = format_line(line, sizeof line, LOG_LEVEL_WARN, NULL, "log", message);
 		logger.dropped = 0;
-		emit(line, length);
+		put(line, length);
 		if (logger.dropped > 0) {
 			logger.dropped += dropped;
 			errno = saved_errno;
@@ -208,7 +248,7 @@ void log_event_v(enum log_level level, const char *service, const char *event,
 		}
 	}
 	vsnprintf(message, sizeof message, format, arguments);
-	emit(line, format_line(line, sizeof line, level, service, event, message));
+	put(line, format_line(line, sizeof line, level, service, event, message));
 	errno = saved_errno;
 }
 

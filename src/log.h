@@ -5,6 +5,7 @@
 #define TEND_LOG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 
 enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
 enum log_format { LOG_FORMAT_TEXT, LOG_FORMAT_JSON };
@@ -12,6 +13,11 @@ enum log_format { LOG_FORMAT_TEXT, LOG_FORMAT_JSON };
 /* Prepare the non-blocking output (a private non-blocking open of fd 2
  * where the kernel allows it). Call once, early; safe to call again. */
 void log_open(void);
+/* Collect lines (hold) and write them in batches at log_flush(), or write
+ * each line at once (the default). The loop holds while it runs and
+ * flushes before it waits. */
+void log_hold(bool hold);
+void log_flush(void);
 void log_set_format(enum log_format format);
 void log_set_level(enum log_level level);
 enum log_level log_get_level(void);

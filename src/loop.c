@@ -198,11 +198,13 @@ static int next_timeout(void)
 int loop_run(void)
 {
 	loop.running = true;
+	log_hold(true);
 	/* Each turn: wait (not at all when a deadline is already due), handle
 	 * the fd events, then the due deadlines. Events first, so that work
 	 * split into steps with zero-delay timers lets the events between the
 	 * steps in. */
 	while (loop.running) {
+		log_flush(); /* before any wait: nothing logged waits with us */
 		if (loop.blocker != NULL && loop.blocker->may_block && loop.watch_count == 1 &&
 		    loop.heap_count == 0) {
 			loop.blocker->callback(loop.blocker, LOOP_MAY_BLOCK);
@@ -223,6 +225,7 @@ int loop_run(void)
 		if (loop.running)
 			fire_due_timers();
 	}
+	log_hold(false);
 	return 0;
 }
 
