@@ -208,7 +208,6 @@ int loop_run(void)
 		if (loop.blocker != NULL && loop.blocker->may_block && loop.watch_count == 1 &&
 		    loop.heap_count == 0) {
 			loop.blocker->callback(loop.blocker, LOOP_MAY_BLOCK);
-			loop.now = monotonic_ms();
 			continue;
 		}
 		int count = epoll_wait(loop.epoll_fd, loop.batch, EVENT_BATCH, next_timeout());
@@ -231,3 +230,4 @@ int loop_run(void)
 
 void loop_stop(void) { loop.running = false; }
 int64_t loop_now(void) { return loop.now; }
+void loop_woke(void) { loop.now = monotonic_ms(); }

@@ -26,8 +26,10 @@ struct watch {
 /* The events a may_block watch's callback gets instead of epoll's when it
  * is the only thing the loop waits for (one active watch, no deadline): no
  * event is known, and the callback itself may wait for its input (a
- * blocking read). This saves the epoll_wait on every wake-up of single-
- * command mode, which has only its signalfd to wait for. */
+ * blocking read), then must call loop_woke() before it acts, so that
+ * loop_now() (and every deadline armed from it) is the time of the wake-up,
+ * not of the turn before the wait. This saves the epoll_wait on every
+ * wake-up of single-command mode, which has only its signalfd to wait for. */
 #define LOOP_MAY_BLOCK (1u << 29)
 
 struct timer;
@@ -66,5 +68,7 @@ int loop_run(void);
 void loop_stop(void);
 /* The time the current turn of the loop started (cheap "now"). */
 int64_t loop_now(void);
+/* A LOOP_MAY_BLOCK callback's wait returned: the turn starts now. */
+void loop_woke(void);
 
 #endif

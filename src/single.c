@@ -110,10 +110,13 @@ static void on_signal(struct watch *watch, uint32_t events)
 	int fd = (events & LOOP_MAY_BLOCK) ? single.signals_blocking_fd : watch->fd;
 	do {
 		count = signals_read(fd, infos, SIGNAL_BATCH);
-		if (count == 0 && fd != watch->fd) {
-			/* Never spin on a broken fd: back to epoll for good. */
-			log_warn("cannot read the blocking signalfd: %s", strerror(errno));
-			watch->may_block = false;
+		if (fd != watch->fd) {
+			loop_woke(); /* the wait was ours: deadlines count from now */
+			if (count == 0) {
+				/* Never spin on a broken fd: back to epoll for good. */
+				log_warn("cannot read the blocking signalfd: %s", strerror(errno));
+				watch->may_block = false;
+			}
 		}
 		fd = watch->fd;
 		for (int i = 0; i < count; i++) {

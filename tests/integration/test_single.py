@@ -317,6 +317,18 @@ def test_leftover_ignoring_term_killed_after_grace(t):
     check(td.elapsed < 3.0, "tend took %.2fs with --grace 500ms" % td.elapsed)
 
 
+def test_grace_counts_from_the_childs_exit_not_from_tends_last_wakeup(t):
+    # The child runs 1.5 s with nothing for tend to do (tend sleeps in its
+    # signalfd), then exits, leaving a TERM-ignoring process: SIGKILL must
+    # come a full --grace after the exit, so tend takes at least 1.5 + 1 s.
+    cmd = ("sh -c \"trap '' TERM; exec sleep 100\" & sleep 1.5; exit 4")
+    td = t.run_tend(["--grace", "1s", "--", "sh", "-c", cmd], timeout=10)
+    eq(td.returncode, 4, "exit status (the child's)")
+    check(td.elapsed >= 2.5, "tend exited after %.2fs: the leftover got SIGKILL "
+          "before its 1 s grace after the child's exit at 1.5 s" % td.elapsed)
+    check(td.elapsed < 5.0, "tend took %.2fs with --grace 1s" % td.elapsed)
+
+
 LEFTOVER_SLOW_TERM = r"""
 import os, signal, sys, time
 marker, ready = sys.argv[1], sys.argv[2]
