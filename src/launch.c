@@ -90,7 +90,14 @@ void launch_release(void)
 	scratch.size = 0;
 }
 
-char **launch_environment(const struct config_service *config, char *const *base)
+/* The block for config's environment: the vector (capacity entries), then
+ * the text of the defaults. */
+static size_t environment_capacity(const struct config_service *config, char *const *base)
+{
+	return vector_length(base) + vector_length(config->env) + DEFAULT_COUNT + 1;
+}
+
+static size_t environment_size(const struct config_service *config, char *const *base)
 {
 	const char *home = config->user_home ? config->user_home : "/";
 	const char *user = config->user_name ? config->user_name : "";
@@ -98,20 +105,34 @@ char **launch_environment(const struct config_service *config, char *const *base
 			   sizeof "TEND_INSTANCE=" + INSTANCE_DIGITS +
 			   sizeof "HOME=" + strlen(home) + sizeof "USER=" + strlen(user) +
 			   sizeof "LOGNAME=" + strlen(user);
-	size_t capacity = vector_length(base) + vector_length(config->env) + DEFAULT_COUNT + 1;
+	return environment_capacity(config, base) * sizeof(char *) + text_size;
+}
+
+int launch_reserve(const struct config_service *config, char *const *base)
+{
+	size_t size = environment_size(config, base);
+	if (size <= scratch.size)
+		return 0;
+	char **grown = realloc(scratch.block, size);
+	if (grown == NULL)
+		return -1;
+	scratch.block = grown;
+	scratch.size = size;
+	return 0;
+}
+
+char **launch_environment(const struct config_service *config, char *const *base)
+{
 	/* One block: the vector, then the text of the defaults. The other
 	 * entries point into base and the model, which outlive the spawn: no
 	 * copies. The block is reused from spawn to spawn: no malloc and free
 	 * each time, which write to more heap pages, and every page tend writes
 	 * after a fork costs it a copy-on-write fault. */
-	size_t size = capacity * sizeof(char *) + text_size;
-	if (size > scratch.size) {
-		char **grown = realloc(scratch.block, size);
-		if (grown == NULL)
-			return NULL;
-		scratch.block = grown;
-		scratch.size = size;
-	}
+	if (launch_reserve(config, base) < 0)
+		return NULL;
+	const char *home = config->user_home ? config->user_home : "/";
+	const char *user = config->user_name ? config->user_name : "";
+	size_t capacity = environment_capacity(config, base);
 	char **vector = scratch.block;
 	struct environment_builder builder = {
 		.vector = vector, .count = 0, .text = (char *)(vector + capacity), .own = config->env,

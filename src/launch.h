@@ -22,6 +22,10 @@ int launch_service(const struct config_service *config, bool is_main, struct lau
  * the next call reuses (valid until then, and while base and config are).
  * base is tend's environment. NULL when out of memory. */
 char **launch_environment(const struct config_service *config, char *const *base);
+/* Grow the block launch_environment() reuses to fit config's environment
+ * (tree mode reserves for every service before trimming the heap).
+ * Returns 0 or -1 when out of memory. */
+int launch_reserve(const struct config_service *config, char *const *base);
 /* Free the block launch_environment() reuses. */
 void launch_release(void);
 

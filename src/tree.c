@@ -287,7 +287,7 @@ static int build(void)
 	if (loop_reserve_timers(timers) < 0 || reaper_reserve(config->service_count + 1) < 0)
 		return -1;
 	for (size_t i = 0; i < config->service_count; i++)
-		if (launch_environment(&config->services[i], environ) == NULL)
+		if (launch_reserve(&config->services[i], environ) < 0)
 			return -1;
 	if (config->main_service >= 0)
 		tree.main_service = &tree.services[config->main_service];
