@@ -22,6 +22,7 @@ UNSHARE = ["unshare", "--pid", "--fork", "--mount-proc", "--kill-child"]
 
 _live = []          # NS objects not yet stopped
 _tmp = None
+_cgroups = []       # cgroup directories made here, removed at cleanup
 
 
 def log(msg):
@@ -55,8 +56,57 @@ def cleanup(keep_tmp=False):
             break
         if pid == 0:
             time.sleep(0.02)
+    for d in reversed(_cgroups):
+        # empty once its processes are reaped; bounded wait for that
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                os.rmdir(d)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    log(f"bench: cannot remove the cgroup {d}")
+                    break
+                time.sleep(0.02)
+    _cgroups.clear()
     if _tmp and not keep_tmp:
         shutil.rmtree(_tmp, ignore_errors=True)
+
+
+def cpu_cgroup(name):
+    """A fresh cgroup with the cpu controller, as every container has one
+    (cgroup v2 when its root delegates cpu, else the v1 cpu hierarchy).
+    Returns the path of its cgroup.procs, or None after saying why.
+
+    This matters for timings: the kernel's autogroup scheduling (on by
+    default on most distributions) puts each session of the *root* cpu
+    group in a task group of its own, which changes who preempts whom on a
+    wake-up; inside a cpu cgroup, as in a container, autogroup plays no part.
+    """
+    roots = []
+    ctl = read("/sys/fs/cgroup/cgroup.controllers")
+    if ctl is not None and "cpu" in ctl.split():
+        roots.append("/sys/fs/cgroup")
+    if os.path.isdir("/sys/fs/cgroup/cpu") and os.path.exists("/sys/fs/cgroup/cpu/cgroup.procs"):
+        roots.append("/sys/fs/cgroup/cpu")
+    for root in roots:
+        d = os.path.join(root, f"tend-bench-{os.getpid()}-{name}")
+        try:
+            os.mkdir(d)
+        except OSError as e:
+            log(f"bench: cannot make a cgroup under {root}: {e}")
+            continue
+        _cgroups.append(d)
+        return os.path.join(d, "cgroup.procs")
+    log("bench: no cpu cgroup available: the inits run in the root cpu group")
+    return None
+
+
+def enter_cgroup(procs):
+    """A preexec_fn step: move the calling (child) process into procs."""
+    if procs is not None:
+        with open(procs, "w") as f:
+            f.write("0")
 
 
 def install_signal_cleanup():
@@ -120,6 +170,15 @@ def status_field(pid, key):
     return None
 
 
+def oncpu_ns(pid):
+    """Time pid has spent on a CPU, in ns (/proc/<pid>/schedstat), or None."""
+    s = read(f"/proc/{pid}/schedstat")
+    try:
+        return int(s.split()[0])
+    except (AttributeError, IndexError, ValueError):
+        return None
+
+
 def pss_kib(pid):
     s = read(f"/proc/{pid}/smaps_rollup")
     if s is None:
@@ -181,8 +240,16 @@ def ns_procs(init_pid):
 class NS:
     """One init as PID 1 of a fresh PID namespace."""
 
-    def __init__(self, argv, name="ns", cwd=None, env=None, preexec_fn=None):
+    def __init__(self, argv, name="ns", cwd=None, env=None, preexec_fn=None, cgroup=None):
+        """cgroup: a cgroup.procs path (cpu_cgroup()) the namespace runs in."""
         self.name = name
+        if cgroup is not None:
+            inner = preexec_fn
+
+            def preexec_fn():
+                enter_cgroup(cgroup)
+                if inner is not None:
+                    inner()
         d = tmpdir()
         self.out = open(os.path.join(d, f"{name}.out"), "ab")
         self.t0 = time.monotonic_ns()

@@ -29,10 +29,12 @@
  *                            mean ns per iteration.
  *   bh floorinit N PROG...   a trivial PID 1: fork N children at once, each
  *                            execv(PROG...), then reap forever.
- *   bh relay PROG...         the least a forwarding init can do (a floor): run
+ *   bh relay [-s] PROG...    the least a forwarding init can do (a floor): run
  *                            PROG as its child, forward every signal it gets
  *                            (sigwaitinfo + kill) and reap; exit with the
- *                            child's status.
+ *                            child's status.  -s: the child calls setsid() (as
+ *                            under dumb-init), so with autogroup scheduling it
+ *                            runs in a task group of its own.
  *   bh count INITPID COMM N TIMEOUT_MS
  *                            poll the host's /proc until N processes whose
  *                            comm is COMM live in INITPID's PID namespace;
@@ -354,6 +356,9 @@ static int cmd_floorinit(int argc, char **argv)
 
 static int cmd_relay(int argc, char **argv)
 {
+	int own_session = argc > 0 && !strcmp(argv[0], "-s");
+	argc -= own_session;
+	argv += own_session;
 	if (argc < 1)
 		return 2;
 	sigset_t all, old;
@@ -361,6 +366,8 @@ static int cmd_relay(int argc, char **argv)
 	sigprocmask(SIG_SETMASK, &all, &old);
 	pid_t child = fork();
 	if (child == 0) {
+		if (own_session)
+			setsid();
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		execv(argv[0], argv);
 		_exit(127);

@@ -106,14 +106,22 @@ int signals_block_all(void)
 	return fd;
 }
 
-int signals_open_blocking(void)
+int signals_wait(pid_t *sender)
 {
-	sigset_t all;
-	sigfillset(&all);
-	int fd = signalfd(-1, &all, SFD_CLOEXEC);
-	if (fd < 0)
-		log_warn("cannot create a blocking signalfd: %s", strerror(errno));
-	return fd;
+	/* The kernel's sigset: one bit per signal 1-64 (it never delivers
+	 * SIGKILL or SIGSTOP this way). Raw, because glibc's sigtimedwait
+	 * would take out the two signals it reserves, and those would then
+	 * wait here unforwarded. */
+	uint64_t all = ~(uint64_t)0;
+	siginfo_t info;
+	long number;
+	do
+		number = syscall(SYS_rt_sigtimedwait, &all, &info, NULL, sizeof all);
+	while (number < 0 && errno == EINTR);
+	if (number < 0)
+		return -1;
+	*sender = info.si_pid;
+	return (int)number;
 }
 
 int signals_read(int signal_fd, struct signalfd_siginfo *signals, int capacity)

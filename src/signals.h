@@ -6,6 +6,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 /* "TERM", "SIGTERM", "term", "15" -> 15; -1 if not a valid signal (0 is
  * not valid). Real-time signals as "RTMIN+3" / "SIGRTMIN+3". */
@@ -24,11 +25,13 @@ struct signalfd_siginfo;
 /* Read up to capacity pending signals from the signalfd; returns how many
  * (0 when none). Fewer than capacity means none are left: the caller need
  * not read again (saving the read that would only say EAGAIN). */
-/* A second signalfd for the same signals, without O_NONBLOCK: reading it
- * waits for the next signal (the loop's wait when it has nothing else to
- * wait for, see LOOP_MAY_BLOCK). Returns the fd, or -1 (logged). */
-int signals_open_blocking(void);
 int signals_read(int signal_fd, struct signalfd_siginfo *signals, int capacity);
+/* Wait for the next signal and take it (rt_sigtimedwait on every signal,
+ * as tini and dumb-init wait): the loop's wait when it has nothing else to
+ * wait for (LOOP_MAY_BLOCK). Cheaper than a blocking read of a signalfd,
+ * which goes through the fd's wait queue. Returns the signal number and
+ * stores the sender's pid, or -1 on failure (errno set; EINTR retried). */
+int signals_wait(pid_t *sender);
 
 /* Every disposition back to SIG_DFL (SIGKILL and SIGSTOP aside), also the
  * ones glibc reserves. tend calls it once at startup, after blocking: it

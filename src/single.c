@@ -32,7 +32,6 @@ static struct {
 	struct exit_status status;
 	int exit_code;
 	struct watch signals;
-	int signals_blocking_fd; /* the same signals, read blocking (LOOP_MAY_BLOCK) */
 	struct watch report;
 	struct sweeper sweeper;
 } single;
@@ -101,35 +100,41 @@ static void forward(int signal_number)
 		kill(single.child, signal_number); /* the group is gone but not the child */
 }
 
+/* One signal taken: forward it, or note that children exited. */
+static void take(int number, pid_t sender, bool *reap)
+{
+	if (number == SIGCHLD)
+		*reap = true;
+	else if (single.phase == PHASE_RUNNING && single_should_forward(number, sender, single.self))
+		forward(number);
+	else
+		log_event(LOG_LEVEL_DEBUG, NULL, "signal", "ignoring %s", signal_name(number));
+}
+
 static void on_signal(struct watch *watch, uint32_t events)
 {
 	struct signalfd_siginfo infos[SIGNAL_BATCH];
 	bool reap = false;
-	int count;
-	/* The first read waits when the loop has nothing else to wait for. */
-	int fd = (events & LOOP_MAY_BLOCK) ? single.signals_blocking_fd : watch->fd;
-	do {
-		count = signals_read(fd, infos, SIGNAL_BATCH);
-		if (fd != watch->fd) {
-			loop_woke(); /* the wait was ours: deadlines count from now */
-			if (count == 0) {
-				/* Never spin on a broken fd: back to epoll for good. */
-				log_warn("cannot read the blocking signalfd: %s", strerror(errno));
-				watch->may_block = false;
-			}
+	if (events & LOOP_MAY_BLOCK) {
+		/* The loop has nothing else to wait for: wait for one signal. */
+		pid_t sender = 0;
+		int number = signals_wait(&sender);
+		loop_woke(); /* the wait was ours: deadlines count from now */
+		if (number < 0) {
+			/* Never spin on a failing wait: back to epoll for good. */
+			log_warn("cannot wait for signals: %s", strerror(errno));
+			watch->may_block = false;
+			return;
 		}
-		fd = watch->fd;
-		for (int i = 0; i < count; i++) {
-			int number = (int)infos[i].ssi_signo;
-			if (number == SIGCHLD)
-				reap = true;
-			else if (single.phase == PHASE_RUNNING &&
-				 single_should_forward(number, (pid_t)infos[i].ssi_pid, single.self))
-				forward(number);
-			else
-				log_event(LOG_LEVEL_DEBUG, NULL, "signal", "ignoring %s", signal_name(number));
-		}
-	} while (count == SIGNAL_BATCH);
+		take(number, sender, &reap);
+	} else {
+		int count;
+		do {
+			count = signals_read(watch->fd, infos, SIGNAL_BATCH);
+			for (int i = 0; i < count; i++)
+				take((int)infos[i].ssi_signo, (pid_t)infos[i].ssi_pid, &reap);
+		} while (count == SIGNAL_BATCH);
+	}
 	if (!reap)
 		return;
 	bool no_children;
@@ -170,9 +175,8 @@ int single_run(const struct options *options, int signal_fd)
 	single.phase = PHASE_RUNNING;
 	single.exit_code = 1;
 	sweeper_init(&single.sweeper, finish);
-	single.signals_blocking_fd = signals_open_blocking();
 	single.signals = (struct watch){ .fd = signal_fd, .callback = on_signal,
-					 .may_block = single.signals_blocking_fd >= 0 };
+					 .may_block = true };
 	if (loop_watch_add(&single.signals, EPOLLIN) < 0)
 		return 1;
 	/* Children we inherited from whoever exec'd us are reaped, never taken
@@ -192,7 +196,5 @@ int single_run(const struct options *options, int signal_fd)
 	if (single.report.fd >= 0)
 		close(single.report.fd);
 	loop_watch_remove(&single.signals);
-	if (single.signals_blocking_fd >= 0)
-		close(single.signals_blocking_fd);
 	return single.exit_code;
 }

@@ -142,7 +142,9 @@ def _forward_case(signame):
     return test
 
 
-for _s in ("TERM", "INT", "HUP", "USR1", "USR2", "WINCH", "QUIT"):
+# also the real-time ones, and a SIGPIPE that another process sent
+for _s in ("TERM", "INT", "HUP", "USR1", "USR2", "WINCH", "QUIT", "ALRM", "PIPE",
+           "RTMIN", "RTMAX"):
     globals()["test_forward_" + _s] = _forward_case(_s)
 del _s
 
