@@ -25,11 +25,11 @@ struct watch {
 
 /* The events a may_block watch's callback gets instead of epoll's when it
  * is the only thing the loop waits for (one active watch, no deadline): no
- * event is known, and the callback itself may wait for its input (a
- * blocking read), then must call loop_woke() before it acts, so that
+ * event is known, and the callback itself may wait for its input (single
+ * mode: rt_sigtimedwait), then must call loop_woke() before it acts, so that
  * loop_now() (and every deadline armed from it) is the time of the wake-up,
  * not of the turn before the wait. This saves the epoll_wait on every
- * wake-up of single-command mode, which has only its signalfd to wait for. */
+ * wake-up of single-command mode, which has only its signals to wait for. */
 #define LOOP_MAY_BLOCK (1u << 29)
 
 struct timer;

@@ -94,9 +94,14 @@ const char *signal_name(int signal_number)
 
 int signals_block_all(void)
 {
+	/* Every signal, also the two that glibc keeps for its threads (32 and
+	 * 33): its sigfillset and sigprocmask leave them out, and unblocked at
+	 * their default action they would kill tend when it is not PID 1 (as
+	 * they kill tini and dumb-init), or be dropped when it is, instead of
+	 * being forwarded. tend has no threads for glibc to signal. */
 	sigset_t all;
-	sigfillset(&all);
-	if (sigprocmask(SIG_SETMASK, &all, NULL) < 0) {
+	memset(&all, 0xff, sizeof all);
+	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, NULL, sizeof(uint64_t)) < 0) {
 		log_error("cannot block signals: %s", strerror(errno));
 		return -1;
 	}

@@ -15,10 +15,11 @@ int signal_from_name(const char *name);
  * storage. */
 const char *signal_name(int signal_number);
 
-/* Block every signal that can be blocked and return a signalfd
- * (O_CLOEXEC|O_NONBLOCK) that reads them all; -1 on failure (logged).
- * Also sets SIGTTIN, SIGTTOU and SIGTSTP ignored is NOT done: blocked
- * signals are never acted on, so PID 1 cannot be stopped by job control. */
+/* Block every signal that can be blocked (1-64, also the two glibc keeps
+ * for itself) and return a signalfd (O_CLOEXEC|O_NONBLOCK) that reads them
+ * all; -1 on failure (logged). Nothing is set to SIG_IGN: a blocked signal
+ * is never acted on, so job control (SIGTSTP, SIGTTIN, SIGTTOU) cannot stop
+ * tend either. */
 int signals_block_all(void);
 
 struct signalfd_siginfo;
