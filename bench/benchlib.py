@@ -22,7 +22,7 @@ UNSHARE = ["unshare", "--pid", "--fork", "--mount-proc", "--kill-child"]
 
 _live = []          # NS objects not yet stopped
 _tmp = None
-_cgroups = []       # cgroup directories made here, removed at cleanup
+_cgroup = None      # (our cpu cgroup, the one we came from), see enter_cpu_cgroup
 
 
 def log(msg):
@@ -56,57 +56,97 @@ def cleanup(keep_tmp=False):
             break
         if pid == 0:
             time.sleep(0.02)
-    for d in reversed(_cgroups):
-        # empty once its processes are reaped; bounded wait for that
-        deadline = time.monotonic() + 5
-        while True:
-            try:
-                os.rmdir(d)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    log(f"bench: cannot remove the cgroup {d}")
-                    break
-                time.sleep(0.02)
-    _cgroups.clear()
+    leave_cgroup()
     if _tmp and not keep_tmp:
         shutil.rmtree(_tmp, ignore_errors=True)
 
 
-def cpu_cgroup(name):
-    """A fresh cgroup with the cpu controller, as every container has one
-    (cgroup v2 when its root delegates cpu, else the v1 cpu hierarchy).
-    Returns the path of its cgroup.procs, or None after saying why.
+def enter_cpu_cgroup():
+    """Move this process (and so everything it starts from now on) into a
+    fresh cgroup with the cpu controller, as every container runs in one:
+    cgroup v2 when its root delegates cpu, else the v1 cpu hierarchy.
+    Returns True, or False after saying why not.
 
     This matters for timings: the kernel's autogroup scheduling (on by
-    default on most distributions) puts each session of the *root* cpu
-    group in a task group of its own, which changes who preempts whom on a
-    wake-up; inside a cpu cgroup, as in a container, autogroup plays no part.
-    """
-    roots = []
-    ctl = read("/sys/fs/cgroup/cgroup.controllers")
-    if ctl is not None and "cpu" in ctl.split():
-        roots.append("/sys/fs/cgroup")
-    if os.path.isdir("/sys/fs/cgroup/cpu") and os.path.exists("/sys/fs/cgroup/cpu/cgroup.procs"):
-        roots.append("/sys/fs/cgroup/cpu")
-    for root in roots:
-        d = os.path.join(root, f"tend-bench-{os.getpid()}-{name}")
+    default on most distributions) gives each session of the *root* cpu
+    group a task group of its own, which changes who preempts whom on a
+    wake-up; inside a cpu cgroup, as in a container, autogroup plays no
+    part. One move, before anything is timed (a move can take milliseconds),
+    and undone by cleanup()."""
+    global _cgroup
+    if not use_cgroups:
+        return False
+    for root, prefix in (("/sys/fs/cgroup", "0::"), ("/sys/fs/cgroup/cpu", None)):
+        if prefix is not None:
+            ctl = read(os.path.join(root, "cgroup.controllers")) or ""
+            if "cpu" not in ctl.split():
+                continue
+        elif not os.path.exists(os.path.join(root, "cgroup.procs")):
+            continue
+        here = None
+        for line in (read("/proc/self/cgroup", "") or "").splitlines():
+            f = line.split(":", 2)
+            if len(f) == 3 and (line.startswith(prefix) if prefix else "cpu" in f[1].split(",")):
+                here = root + f[2].rstrip("/") if f[2] != "/" else root
+        if here is None:
+            continue
+        d = os.path.join(root, f"tend-bench-{os.getpid()}")
         try:
             os.mkdir(d)
         except OSError as e:
             log(f"bench: cannot make a cgroup under {root}: {e}")
             continue
-        _cgroups.append(d)
-        return os.path.join(d, "cgroup.procs")
-    log("bench: no cpu cgroup available: the inits run in the root cpu group")
-    return None
+        try:
+            with open(os.path.join(d, "cgroup.procs"), "w") as f:
+                f.write("0")
+        except OSError as e:
+            log(f"bench: cannot enter the cgroup {d}: {e}")
+            os.rmdir(d)
+            continue
+        _cgroup = (d, here)
+        return True
+    log("bench: no cpu cgroup available: everything runs in the root cpu group")
+    return False
 
 
-def enter_cgroup(procs):
-    """A preexec_fn step: move the calling (child) process into procs."""
-    if procs is not None:
-        with open(procs, "w") as f:
+def leave_cgroup():
+    """Back to the cgroup we came from; remove ours once it is empty."""
+    global _cgroup
+    if _cgroup is None:
+        return
+    d, home = _cgroup
+    try:
+        with open(os.path.join(home, "cgroup.procs"), "w") as f:
             f.write("0")
+    except OSError as e:
+        log(f"bench: cannot go back to the cgroup {home}: {e}")
+    deadline = time.monotonic() + 5      # empty once every child is reaped
+    while True:
+        try:
+            os.rmdir(d)
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                log(f"bench: cannot remove the cgroup {d}")
+                break
+            time.sleep(0.02)
+    _cgroup = None
+
+
+use_cgroups = True  # False: --no-cgroup
+
+
+def add_cgroup_option(ap):
+    ap.add_argument("--no-cgroup", action="store_true",
+                    help="run in the cpu group the bench was started in instead of a "
+                         "cpu cgroup of its own, as containers run (see bench/README.md)")
+
+
+def cgroup_note():
+    if _cgroup is not None:
+        return ("everything ran in a cpu cgroup of its own, as a container does (--no-cgroup: where\n"
+                "       the bench was started, where autogroup may apply: see bench/README.md).")
+    return "everything ran where the bench was started (no cpu cgroup: see bench/README.md)."
 
 
 def install_signal_cleanup():
@@ -240,16 +280,8 @@ def ns_procs(init_pid):
 class NS:
     """One init as PID 1 of a fresh PID namespace."""
 
-    def __init__(self, argv, name="ns", cwd=None, env=None, preexec_fn=None, cgroup=None):
-        """cgroup: a cgroup.procs path (cpu_cgroup()) the namespace runs in."""
+    def __init__(self, argv, name="ns", cwd=None, env=None, preexec_fn=None):
         self.name = name
-        if cgroup is not None:
-            inner = preexec_fn
-
-            def preexec_fn():
-                enter_cgroup(cgroup)
-                if inner is not None:
-                    inner()
         d = tmpdir()
         self.out = open(os.path.join(d, f"{name}.out"), "ab")
         self.t0 = time.monotonic_ns()
