@@ -92,6 +92,16 @@ const char *signal_name(int signal_number)
 	return buffer;
 }
 
+/* Every signal 1.._NSIG-1 in the kernel's own terms: glibc's sigfillset
+ * would leave out the two it reserves. The kernel reads _NSIG / 8 bytes
+ * of a sigset (it never blocks or delivers SIGKILL and SIGSTOP). */
+enum { KERNEL_SIGSET_SIZE = _NSIG / 8 };
+
+static void fill_all(sigset_t *set)
+{
+	memset(set, 0xff, sizeof *set);
+}
+
 int signals_block_all(void)
 {
 	/* Every signal, also the two that glibc keeps for its threads (32 and
@@ -100,8 +110,8 @@ int signals_block_all(void)
 	 * they kill tini and dumb-init), or be dropped when it is, instead of
 	 * being forwarded. tend has no threads for glibc to signal. */
 	sigset_t all;
-	memset(&all, 0xff, sizeof all);
-	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, NULL, sizeof(uint64_t)) < 0) {
+	fill_all(&all);
+	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, NULL, KERNEL_SIGSET_SIZE) < 0) {
 		log_error("cannot block signals: %s", strerror(errno));
 		return -1;
 	}
@@ -113,15 +123,14 @@ int signals_block_all(void)
 
 int signals_wait(pid_t *sender)
 {
-	/* The kernel's sigset: one bit per signal 1-64 (it never delivers
-	 * SIGKILL or SIGSTOP this way). Raw, because glibc's sigtimedwait
-	 * would take out the two signals it reserves, and those would then
-	 * wait here unforwarded. */
-	uint64_t all = ~(uint64_t)0;
+	/* Raw, because glibc's sigtimedwait would take out the two signals it
+	 * reserves, and those would then wait here unforwarded. */
+	sigset_t all;
+	fill_all(&all);
 	siginfo_t info;
 	long number;
 	do
-		number = syscall(SYS_rt_sigtimedwait, &all, &info, NULL, sizeof all);
+		number = syscall(SYS_rt_sigtimedwait, &all, &info, NULL, KERNEL_SIGSET_SIZE);
 	while (number < 0 && errno == EINTR);
 	if (number < 0)
 		return -1;

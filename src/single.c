@@ -113,7 +113,6 @@ static void take(int number, pid_t sender, bool *reap)
 
 static void on_signal(struct watch *watch, uint32_t events)
 {
-	struct signalfd_siginfo infos[SIGNAL_BATCH];
 	bool reap = false;
 	if (events & LOOP_MAY_BLOCK) {
 		/* The loop has nothing else to wait for: wait for one signal. */
@@ -128,6 +127,7 @@ static void on_signal(struct watch *watch, uint32_t events)
 		}
 		take(number, sender, &reap);
 	} else {
+		struct signalfd_siginfo infos[SIGNAL_BATCH];
 		int count;
 		do {
 			count = signals_read(watch->fd, infos, SIGNAL_BATCH);
