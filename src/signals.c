@@ -138,13 +138,25 @@ int signals_wait(pid_t *sender)
 	return (int)number;
 }
 
-int signals_read(int signal_fd, struct signalfd_siginfo *signals, int capacity)
+bool signals_drain(int signal_fd, void (*take)(const struct signalfd_siginfo *info))
 {
-	ssize_t length;
-	do
-		length = read(signal_fd, signals, (size_t)capacity * sizeof *signals);
-	while (length < 0 && errno == EINTR);
-	return length > 0 ? (int)(length / (ssize_t)sizeof *signals) : 0;
+	enum { BATCH = 16 };
+	struct signalfd_siginfo infos[BATCH];
+	bool children = false;
+	for (;;) {
+		ssize_t length = read(signal_fd, infos, sizeof infos);
+		if (length < 0 && errno == EINTR)
+			continue;
+		int count = length > 0 ? (int)(length / (ssize_t)sizeof infos[0]) : 0;
+		for (int i = 0; i < count; i++) {
+			if (infos[i].ssi_signo == SIGCHLD)
+				children = true;
+			else
+				take(&infos[i]);
+		}
+		if (count < BATCH)
+			return children;
+	}
 }
 
 void signals_reset_dispositions(void)

@@ -23,10 +23,11 @@ const char *signal_name(int signal_number);
 int signals_block_all(void);
 
 struct signalfd_siginfo;
-/* Read up to capacity pending signals from the signalfd; returns how many
- * (0 when none). Fewer than capacity means none are left: the caller need
- * not read again (saving the read that would only say EAGAIN). */
-int signals_read(int signal_fd, struct signalfd_siginfo *signals, int capacity);
+/* Read every pending signal from the signalfd, 16 at a time (a short read
+ * means none are left, so the read that would only say EAGAIN is saved),
+ * and pass each one except SIGCHLD to take. Returns true when SIGCHLD was
+ * among them: children have exited. */
+bool signals_drain(int signal_fd, void (*take)(const struct signalfd_siginfo *info));
 /* Wait for the next signal and take it (rt_sigtimedwait on every signal,
  * as tini and dumb-init wait): the loop's wait when it has nothing else to
  * wait for (LOOP_MAY_BLOCK). Cheaper than a blocking read of a signalfd,

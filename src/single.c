@@ -22,7 +22,6 @@
 #include "sweep.h"
 
 enum phase { PHASE_RUNNING, PHASE_DRAINING };
-enum { SIGNAL_BATCH = 16 };
 
 static struct {
 	const struct options *options;
@@ -100,20 +99,23 @@ static void forward(int signal_number)
 		kill(single.child, signal_number); /* the group is gone but not the child */
 }
 
-/* One signal taken: forward it, or note that children exited. */
-static void take(int number, pid_t sender, bool *reap)
+/* One signal other than SIGCHLD: forward it, unless it is not the child's. */
+static void take(int number, pid_t sender)
 {
-	if (number == SIGCHLD)
-		*reap = true;
-	else if (single.phase == PHASE_RUNNING && single_should_forward(number, sender, single.self))
+	if (single.phase == PHASE_RUNNING && single_should_forward(number, sender, single.self))
 		forward(number);
 	else
 		log_event(LOG_LEVEL_DEBUG, NULL, "signal", "ignoring %s", signal_name(number));
 }
 
+static void take_info(const struct signalfd_siginfo *info)
+{
+	take((int)info->ssi_signo, (pid_t)info->ssi_pid);
+}
+
 static void on_signal(struct watch *watch, uint32_t events)
 {
-	bool reap = false;
+	bool reap;
 	if (events & LOOP_MAY_BLOCK) {
 		/* The loop has nothing else to wait for: wait for one signal. */
 		pid_t sender = 0;
@@ -125,15 +127,11 @@ static void on_signal(struct watch *watch, uint32_t events)
 			watch->may_block = false;
 			return;
 		}
-		take(number, sender, &reap);
+		reap = number == SIGCHLD;
+		if (!reap)
+			take(number, sender);
 	} else {
-		struct signalfd_siginfo infos[SIGNAL_BATCH];
-		int count;
-		do {
-			count = signals_read(watch->fd, infos, SIGNAL_BATCH);
-			for (int i = 0; i < count; i++)
-				take((int)infos[i].ssi_signo, (pid_t)infos[i].ssi_pid, &reap);
-		} while (count == SIGNAL_BATCH);
+		reap = signals_drain(watch->fd, take_info);
 	}
 	if (!reap)
 		return;

@@ -212,19 +212,7 @@ static void handle_signal(const struct signalfd_siginfo *info)
 static void on_signal(struct watch *watch, uint32_t events)
 {
 	(void)events;
-	struct signalfd_siginfo infos[16];
-	bool reap = false;
-	int count;
-	do {
-		count = signals_read(watch->fd, infos, 16);
-		for (int i = 0; i < count; i++) {
-			if (infos[i].ssi_signo == SIGCHLD)
-				reap = true;
-			else
-				handle_signal(&infos[i]);
-		}
-	} while (count == 16);
-	if (!reap)
+	if (!signals_drain(watch->fd, handle_signal))
 		return;
 	bool no_children;
 	reaper_collect(&no_children);
