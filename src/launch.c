@@ -175,11 +175,10 @@ static int null_fd(void)
 	return fd;
 }
 
-/* The fd a service's stdout or stderr gets: -1 to inherit tend's. The
- * caller closes it unless it is null_fd(). */
-static int output_fd(const struct output_setting *setting, const char *service, const char *which)
+/* The fd a service's stdout or stderr gets: -1 to inherit tend's (or, for
+ * file:PATH, to let the child open *path as the service). */
+static int output_fd(const struct output_setting *setting, const char **path)
 {
-	int fd = -1;
 	switch (setting->mode) {
 	case OUTPUT_INHERIT:
 	case OUTPUT_PREFIX: /* prefixing arrives with the output work; inherit */
@@ -187,13 +186,10 @@ static int output_fd(const struct output_setting *setting, const char *service, 
 	case OUTPUT_NULL:
 		return null_fd();
 	case OUTPUT_FILE:
-		fd = open(setting->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
-		break;
+		*path = setting->path;
+		return -1;
 	}
-	if (fd < 0)
-		log_event(LOG_LEVEL_WARN, service, "output", "cannot open %s for %s: %s; inheriting tend's",
-			  setting->path, which, strerror(errno));
-	return fd;
+	return -1;
 }
 
 static const int limit_resources[LIMIT_COUNT] = {
@@ -216,6 +212,22 @@ static void close_if_open(int fd)
 		close(fd);
 }
 
+/* The ready = fd:N pipe: only tend's read end is non-blocking; the
+ * service's write end blocks, as a plain write expects. */
+static int readiness_pipe(int ends[2])
+{
+	if (pipe2(ends, O_CLOEXEC) < 0)
+		return -1;
+	if (fcntl(ends[0], F_SETFL, O_NONBLOCK) == 0)
+		return 0;
+	int saved = errno;
+	close(ends[0]);
+	close(ends[1]);
+	ends[0] = ends[1] = -1;
+	errno = saved;
+	return -1;
+}
+
 int launch_service(const struct config_service *config, bool is_main, struct launch *launch)
 {
 	struct spawn_request request;
@@ -223,6 +235,7 @@ int launch_service(const struct config_service *config, bool is_main, struct lau
 	int readiness[2] = { -1, -1 };
 	spawn_request_init(&request);
 	launch->readiness_fd = -1;
+	launch->result = (struct spawn_result){ .report_fd = -1, .failed_stage = SPAWN_STAGE_FORK };
 	request.argv = config->argv;
 	request.isolation = is_main ? SPAWN_PROCESS_GROUP : SPAWN_SESSION;
 	request.take_terminal = is_main && isatty(STDIN_FILENO) &&
@@ -244,23 +257,21 @@ int launch_service(const struct config_service *config, bool is_main, struct lau
 	request.no_new_privileges = config->no_new_privileges;
 	/* Only the main service may read tend's stdin (an interactive CMD). */
 	request.stdin_fd = is_main ? -1 : null_fd();
-	request.stdout_fd = output_fd(&config->stdout_setting, config->name, "stdout");
-	request.stderr_fd = output_fd(&config->stderr_setting, config->name, "stderr");
-	if (config->ready == READY_FD && pipe2(readiness, O_CLOEXEC | O_NONBLOCK) == 0) {
+	request.stdout_fd = output_fd(&config->stdout_setting, &request.stdout_path);
+	request.stderr_fd = output_fd(&config->stderr_setting, &request.stderr_path);
+	if (config->ready == READY_FD) {
+		if (readiness_pipe(readiness) < 0) {
+			launch->result.error = errno;
+			return -1;
+		}
 		request.notify_source_fd = readiness[1];
 		request.notify_target_fd = config->ready_fd;
 	}
 	char **environment = launch_environment(config, environ);
 	request.envp = environment;
 	int result = environment == NULL ? -1 : spawn_start(&request, &launch->result);
-	if (environment == NULL) {
-		launch->result.failed_stage = SPAWN_STAGE_FORK;
+	if (environment == NULL)
 		launch->result.error = ENOMEM;
-	}
-	if (request.stdout_fd != null_fd())
-		close_if_open(request.stdout_fd);
-	if (request.stderr_fd != null_fd())
-		close_if_open(request.stderr_fd);
 	close_if_open(readiness[1]);
 	if (result == 0)
 		launch->readiness_fd = readiness[0];

@@ -44,6 +44,8 @@ static const char *const stage_names[] = {
 	[SPAWN_STAGE_USER] = "user",
 	[SPAWN_STAGE_CAPABILITIES] = "capabilities",
 	[SPAWN_STAGE_NO_NEW_PRIVILEGES] = "no-new-privileges",
+	[SPAWN_STAGE_STDOUT] = "stdout",
+	[SPAWN_STAGE_STDERR] = "stderr",
 	[SPAWN_STAGE_FILES] = "files",
 	[SPAWN_STAGE_EXEC] = "exec",
 };
@@ -180,6 +182,20 @@ static int raise_ambient(uint64_t mask)
 	return 0;
 }
 
+/* A file: output, opened for appending. O_NONBLOCK so that a FIFO without
+ * a reader fails the start (ENXIO) instead of hanging it; then cleared, so
+ * the service gets the blocking stream it expects. */
+static int open_output(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOCTTY | O_NONBLOCK | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	int flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
+		return -1;
+	return fd;
+}
+
 static const char *environment_path(char *const *envp)
 {
 	for (char *const *item = envp; item != NULL && *item != NULL; item++)
@@ -235,8 +251,6 @@ static _Noreturn void child_run(const struct spawn_request *request, int report_
 	if (request->take_terminal && tcsetpgrp(STDIN_FILENO, getpid()) < 0 &&
 	    errno != ENOTTY && errno != ENXIO)
 		child_fail(report_fd, SPAWN_STAGE_TERMINAL);
-	if (request->directory != NULL && chdir(request->directory) < 0)
-		child_fail(report_fd, SPAWN_STAGE_DIRECTORY);
 	if (request->umask_value >= 0)
 		umask((mode_t)request->umask_value);
 	for (int i = 0; i < request->limit_count; i++)
@@ -269,7 +283,19 @@ static _Noreturn void child_run(const struct spawn_request *request, int report_
 	}
 	if (request->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		child_fail(report_fd, SPAWN_STAGE_NO_NEW_PRIVILEGES);
-	if (setup_files(request, &report_fd) < 0)
+	/* From here on the kernel checks every path as the service: tend is
+	 * root, the service may not be, and it may own these paths (a log it
+	 * swapped for a link to a root-only file, a FIFO nobody reads). */
+	if (request->directory != NULL && chdir(request->directory) < 0)
+		child_fail(report_fd, SPAWN_STAGE_DIRECTORY);
+	struct spawn_request files = *request;
+	if (request->stdout_path != NULL &&
+	    (files.stdout_fd = open_output(request->stdout_path)) < 0)
+		child_fail(report_fd, SPAWN_STAGE_STDOUT);
+	if (request->stderr_path != NULL &&
+	    (files.stderr_fd = open_output(request->stderr_path)) < 0)
+		child_fail(report_fd, SPAWN_STAGE_STDERR);
+	if (setup_files(&files, &report_fd) < 0)
 		child_fail(report_fd, SPAWN_STAGE_FILES);
 	char *const *envp = request->envp != NULL ? request->envp : environ;
 	signals_child_unblock();

@@ -23,6 +23,8 @@ enum spawn_stage {
 	SPAWN_STAGE_USER,
 	SPAWN_STAGE_CAPABILITIES,
 	SPAWN_STAGE_NO_NEW_PRIVILEGES,
+	SPAWN_STAGE_STDOUT,
+	SPAWN_STAGE_STDERR,
 	SPAWN_STAGE_FILES,
 	SPAWN_STAGE_EXEC,
 };
@@ -45,7 +47,7 @@ struct spawn_request {
 	char *const *envp;      /* NULL: tend's own environment */
 	enum spawn_isolation isolation;
 	bool take_terminal;     /* make the child's group the tty's foreground */
-	const char *directory;  /* NULL: stay in tend's */
+	const char *directory;  /* NULL: stay in tend's; entered as the service */
 	int umask_value;        /* -1: keep */
 	const struct spawn_limit *limits;
 	int limit_count;
@@ -61,8 +63,10 @@ struct spawn_request {
 	uint64_t capabilities;
 	bool no_new_privileges;
 	int stdin_fd;           /* -1: inherit tend's; otherwise dup2'd to 0 */
-	int stdout_fd;          /* -1: inherit */
-	int stderr_fd;          /* -1: inherit */
+	int stdout_fd;          /* -1: inherit (or stdout_path) */
+	int stderr_fd;          /* -1: inherit (or stderr_path) */
+	const char *stdout_path; /* file: output, opened as the service; NULL: none */
+	const char *stderr_path;
 	int notify_source_fd;   /* -1: none; else dup2'd to notify_target_fd */
 	int notify_target_fd;
 };
