@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "autoconfig.h"
+#include "probe.h"
 
 static void ctl_help(const char *program)
 {
@@ -21,6 +22,9 @@ static void ctl_help(const char *program)
 
 int ctl_main(int argc, char **argv)
 {
+	/* First: a probe runs every few seconds and must cost next to nothing. */
+	if (argc > 1 && strcmp(argv[1], "probe") == 0)
+		return probe_main(argc - 1, argv + 1);
 	const char *program = argc > 0 ? argv[0] : "tendctl";
 	if (argc < 2) {
 		fprintf(stderr, "%s: no command given\nTry '%s --help'.\n", program, program);

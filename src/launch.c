@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "notify.h"
 #include "util.h"
 
 extern char **environ;
@@ -74,14 +75,18 @@ static void add_default(struct environment_builder *builder, const char *name, c
 	builder->vector[builder->count++] = text;
 }
 
-/* The variables HOME, USER, LOGNAME, TEND_SERVICE and TEND_INSTANCE, with
- * the longest values they can have: the size of the text they need. */
-enum { DEFAULT_COUNT = 5, INSTANCE_DIGITS = 12 };
+/* The variables HOME, USER, LOGNAME, TEND_SERVICE, TEND_INSTANCE,
+ * NOTIFY_SOCKET, WATCHDOG_USEC and WATCHDOG_PID, with the longest values
+ * they can have: the size of the text they need. */
+enum { DEFAULT_COUNT = 8, INSTANCE_DIGITS = 12, NUMBER_DIGITS = 24, NOTIFY_NAME_MAX = 112 };
 
 static struct {
 	char **block;
 	size_t size;
+	char *pid_slot; /* WATCHDOG_PID's value in the last environment, or NULL */
 } scratch;
+
+char *launch_environment_pid_slot(void) { return scratch.pid_slot; }
 
 void launch_release(void)
 {
@@ -104,7 +109,9 @@ static size_t environment_size(const struct config_service *config, char *const 
 	size_t text_size = sizeof "TEND_SERVICE=" + strlen(config->name) +
 			   sizeof "TEND_INSTANCE=" + INSTANCE_DIGITS +
 			   sizeof "HOME=" + strlen(home) + sizeof "USER=" + strlen(user) +
-			   sizeof "LOGNAME=" + strlen(user);
+			   sizeof "LOGNAME=" + strlen(user) +
+			   sizeof "NOTIFY_SOCKET=" + NOTIFY_NAME_MAX +
+			   sizeof "WATCHDOG_USEC=" + NUMBER_DIGITS + sizeof "WATCHDOG_PID=" + NUMBER_DIGITS;
 	return environment_capacity(config, base) * sizeof(char *) + text_size;
 }
 
@@ -159,6 +166,22 @@ char **launch_environment(const struct config_service *config, char *const *base
 		add_default(&builder, "HOME", home);
 		add_default(&builder, "USER", user);
 		add_default(&builder, "LOGNAME", user);
+	}
+	scratch.pid_slot = NULL;
+	const char *notify_socket = notify_socket_name();
+	if (config->ready == READY_NOTIFY && notify_socket != NULL &&
+	    strlen(notify_socket) < NOTIFY_NAME_MAX) {
+		add_default(&builder, "NOTIFY_SOCKET", notify_socket);
+		if (config->watchdog_ms > 0) {
+			char number[NUMBER_DIGITS];
+			snprintf(number, sizeof number, "%lld", (long long)config->watchdog_ms * 1000);
+			add_default(&builder, "WATCHDOG_USEC", number);
+			/* The child writes its own pid here before exec. */
+			char *entry = builder.text;
+			add_default(&builder, "WATCHDOG_PID", "00000000000");
+			if (builder.text != entry)
+				scratch.pid_slot = entry + sizeof "WATCHDOG_PID=" - 1;
+		}
 	}
 	vector[builder.count] = NULL;
 	return vector;
@@ -228,6 +251,59 @@ static int readiness_pipe(int ends[2])
 	return -1;
 }
 
+/* What a service's process and its health check share: who they run as,
+ * where, with which limits. */
+static void fill_identity(const struct config_service *config, struct spawn_request *request,
+			  struct spawn_limit *limits)
+{
+	request->directory = config->directory;
+	request->umask_value = config->umask_value;
+	request->limits = limits;
+	request->limit_count = fill_limits(config, limits);
+	request->set_oom_score = config->set_oom_score;
+	request->oom_score_adj = config->oom_score_adj;
+	request->set_user = config->set_user;
+	request->set_group = config->set_group;
+	request->uid = config->uid;
+	request->gid = config->gid;
+	request->groups = config->groups;
+	request->group_count = (int)config->group_count;
+	request->set_capabilities = config->set_capabilities;
+	request->capabilities = config->capabilities;
+	request->no_new_privileges = config->no_new_privileges;
+}
+
+/* Spawn with the service's environment; on failure to build it, say so. */
+static int spawn_with_environment(const struct config_service *config, struct spawn_request *request,
+				  struct spawn_result *result)
+{
+	char **environment = launch_environment(config, environ);
+	request->envp = environment;
+	if (environment == NULL) {
+		memset(result, 0, sizeof *result);
+		result->report_fd = -1;
+		result->failed_stage = SPAWN_STAGE_FORK;
+		result->error = ENOMEM;
+		return -1;
+	}
+	request->child_pid_text = launch_environment_pid_slot();
+	return spawn_start(request, result);
+}
+
+int launch_check(const struct config_service *config, int output_fd, struct spawn_result *result)
+{
+	struct spawn_request request;
+	struct spawn_limit limits[LIMIT_COUNT];
+	spawn_request_init(&request);
+	request.argv = config->check_argv;
+	request.isolation = SPAWN_SESSION; /* killed as a group at its timeout */
+	fill_identity(config, &request, limits);
+	request.stdin_fd = null_fd();
+	request.stdout_fd = output_fd;
+	request.stderr_fd = output_fd;
+	return spawn_with_environment(config, &request, result);
+}
+
 int launch_service(const struct config_service *config, bool is_main, struct launch *launch)
 {
 	struct spawn_request request;
@@ -240,21 +316,7 @@ int launch_service(const struct config_service *config, bool is_main, struct lau
 	request.isolation = is_main ? SPAWN_PROCESS_GROUP : SPAWN_SESSION;
 	request.take_terminal = is_main && isatty(STDIN_FILENO) &&
 				tcgetpgrp(STDIN_FILENO) == getpgrp();
-	request.directory = config->directory;
-	request.umask_value = config->umask_value;
-	request.limits = limits;
-	request.limit_count = fill_limits(config, limits);
-	request.set_oom_score = config->set_oom_score;
-	request.oom_score_adj = config->oom_score_adj;
-	request.set_user = config->set_user;
-	request.set_group = config->set_group;
-	request.uid = config->uid;
-	request.gid = config->gid;
-	request.groups = config->groups;
-	request.group_count = (int)config->group_count;
-	request.set_capabilities = config->set_capabilities;
-	request.capabilities = config->capabilities;
-	request.no_new_privileges = config->no_new_privileges;
+	fill_identity(config, &request, limits);
 	/* Only the main service may read tend's stdin (an interactive CMD). */
 	request.stdin_fd = is_main ? -1 : null_fd();
 	request.stdout_fd = output_fd(&config->stdout_setting, &request.stdout_path);
@@ -267,11 +329,7 @@ int launch_service(const struct config_service *config, bool is_main, struct lau
 		request.notify_source_fd = readiness[1];
 		request.notify_target_fd = config->ready_fd;
 	}
-	char **environment = launch_environment(config, environ);
-	request.envp = environment;
-	int result = environment == NULL ? -1 : spawn_start(&request, &launch->result);
-	if (environment == NULL)
-		launch->result.error = ENOMEM;
+	int result = spawn_with_environment(config, &request, &launch->result);
 	close_if_open(readiness[1]);
 	if (result == 0)
 		launch->readiness_fd = readiness[0];

@@ -18,10 +18,18 @@ struct launch {
  * result.report_fd), -1 when it could not be (result.failed_stage/error). */
 int launch_service(const struct config_service *config, bool is_main, struct launch *launch);
 
+/* Start the service's health check (check_argv) as the service would run,
+ * in a session of its own, with stdout and stderr on output_fd. Returns 0
+ * when forked (result->pid, result->report_fd), -1 when not. */
+int launch_check(const struct config_service *config, int output_fd, struct spawn_result *result);
+
 /* The environment for a service: a NULL-terminated vector in a block that
  * the next call reuses (valid until then, and while base and config are).
  * base is tend's environment. NULL when out of memory. */
 char **launch_environment(const struct config_service *config, char *const *base);
+/* Where the last launch_environment() left room for WATCHDOG_PID's value
+ * (the child writes its pid there), or NULL. */
+char *launch_environment_pid_slot(void);
 /* Grow the block launch_environment() reuses to fit config's environment
  * (tree mode reserves for every service before trimming the heap).
  * Returns 0 or -1 when out of memory. */

@@ -11,7 +11,9 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "events.h"
 #include "group.h"
+#include "health.h"
 #include "launch.h"
 #include "log.h"
 #include "signals.h"
@@ -28,6 +30,7 @@ static const char *const event_names[] = {
 	[EVENT_START] = "start", [EVENT_STOP] = "stop", [EVENT_EXEC_DONE] = "exec-done",
 	[EVENT_READY] = "ready", [EVENT_EXIT] = "exit", [EVENT_TIMER] = "timer",
 	[EVENT_BACKOFF] = "backoff", [EVENT_GIVE_UP] = "give-up", [EVENT_RESET] = "reset",
+	[EVENT_UNREADY] = "unready", [EVENT_UNHEALTHY] = "unhealthy", [EVENT_WATCHDOG] = "watchdog",
 };
 
 const char *service_state_name(enum service_state state) { return state_names[state]; }
@@ -121,6 +124,17 @@ const char *service_reason(const struct service *service, char *buffer, size_t s
 	case REASON_START_TIMEOUT:
 		snprintf(buffer, size, "not ready within start-timeout (%lld ms)",
 			 (long long)service->config->start_timeout_ms);
+		break;
+	case REASON_UNHEALTHY:
+		snprintf(buffer, size, "unhealthy: %d health checks failed in a row",
+			 service->config->check_retries);
+		break;
+	case REASON_WATCHDOG:
+		if (service->reason_errno)
+			snprintf(buffer, size, "%s", "watchdog: WATCHDOG=trigger");
+		else
+			snprintf(buffer, size, "watchdog: no WATCHDOG=1 within %lld ms",
+				 (long long)service->config->watchdog_ms);
 		break;
 	}
 	return buffer;
@@ -310,6 +324,7 @@ static void spawn_process(struct service *service)
 		spawns.in_flight++;
 	service->readiness.fd = launch.readiness_fd;
 	reaper_watch(service->pid, on_exit_status, service);
+	health_process_started(service);
 	loop_watch_add(&service->report, EPOLLIN);
 	if (service->readiness.fd >= 0)
 		loop_watch_add(&service->readiness, EPOLLIN);
@@ -353,26 +368,61 @@ static void stop_queued(struct service *service)
 
 static void become_ready(struct service *service)
 {
+	if (!health_protocol_ready(service))
+		return; /* unhealthy: ready once a check passes again */
 	loop_timer_cancel(&service->timer);
 	set_state(service, SERVICE_RUNNING);
 	service->ready = true;
 	service->ready_at = loop_now();
 	log_event(LOG_LEVEL_INFO, service->config->name, "ready", "ready after %lld ms",
 		  (long long)(service->ready_at - service->started_at));
+	events_service(service, "ready", "ready");
 	tell_group(service, CHILD_READY);
 }
 
-static void begin_stop(struct service *service)
+/* Running, but not ready any more: starting again until it is (no
+ * start-timeout: the process did start). The group re-evaluates at once. */
+static void become_unready(struct service *service)
+{
+	set_state(service, SERVICE_STARTING);
+	service->ready = false;
+	log_event(LOG_LEVEL_INFO, service->config->name, "unready", "not ready (%s)",
+		  service_health(service) == HEALTH_UNHEALTHY ? "unhealthy" : "said so");
+	events_service(service, "ready", "not ready");
+	tell_group(service, CHILD_UNREADY);
+}
+
+/* Stop with signal_number (then SIGKILL at stop-timeout); whole_group as
+ * kill-group says, or always for the watchdog's SIGABRT. */
+static void begin_stop_with(struct service *service, int signal_number, bool whole_group)
 {
 	const struct config_service *config = service->config;
 	set_state(service, SERVICE_STOPPING);
 	service->ready = false;
-	service_signal(service, config->stop_signal, config->kill_group);
-	service_signal(service, SIGCONT, config->kill_group); /* a stopped process cannot act on it */
+	health_process_stopping(service);
+	service_signal(service, signal_number, whole_group);
+	service_signal(service, SIGCONT, whole_group); /* a stopped process cannot act on it */
 	arm(service, config->stop_timeout_ms);
 	log_event(LOG_LEVEL_INFO, config->name, "stop", "sent %s to pid %d%s",
-		  signal_name(config->stop_signal), (int)service->pid,
-		  config->kill_group ? " and its process group" : "");
+		  signal_name(signal_number), (int)service->pid,
+		  whole_group ? " and its process group" : "");
+}
+
+static void begin_stop(struct service *service)
+{
+	begin_stop_with(service, service->config->stop_signal, service->config->kill_group);
+}
+
+/* Unhealthy (check-action = restart) or the watchdog: a failure, so the
+ * group restarts it once it is down (SPEC §2.5). */
+static void stop_failing(struct service *service, enum service_reason reason)
+{
+	set_reason(service, reason);
+	service->failing = true;
+	if (reason == REASON_WATCHDOG)
+		begin_stop_with(service, SIGABRT, true);
+	else
+		begin_stop(service);
 }
 
 /* The process is gone: drop what belonged to it. Leftover members of its
@@ -383,6 +433,7 @@ static void forget_process(struct service *service)
 	read_report(service);
 	close_report(service);
 	close_watch(&service->readiness);
+	health_process_ended(service);
 	loop_timer_cancel(&service->timer);
 	if (service->config->kill_group)
 		kill(-service->pid, SIGTERM);
@@ -522,6 +573,9 @@ static void step_down(struct service *service, enum service_event event)
 	case EVENT_READY:
 	case EVENT_EXIT:
 	case EVENT_TIMER:
+	case EVENT_UNREADY:
+	case EVENT_UNHEALTHY:
+	case EVENT_WATCHDOG:
 		impossible(service, event);
 		return;
 	}
@@ -550,6 +604,9 @@ static void step_backoff(struct service *service, enum service_event event)
 	case EVENT_EXEC_DONE:
 	case EVENT_READY:
 	case EVENT_EXIT:
+	case EVENT_UNREADY:
+	case EVENT_UNHEALTHY:
+	case EVENT_WATCHDOG:
 		impossible(service, event);
 		return;
 	}
@@ -562,7 +619,7 @@ static void step_up(struct service *service, enum service_event event)
 	switch (event) {
 	case EVENT_EXEC_DONE:
 		if (starting && service->config->type == SERVICE_SIMPLE &&
-		    service->config->ready != READY_FD)
+		    service->config->ready == READY_STARTED)
 			become_ready(service);
 		return;
 	case EVENT_READY:
@@ -573,6 +630,16 @@ static void step_up(struct service *service, enum service_event event)
 	case EVENT_TIMER:
 		if (starting)
 			start_timeout(service);
+		return;
+	case EVENT_UNREADY:
+		if (!starting)
+			become_unready(service);
+		return;
+	case EVENT_UNHEALTHY:
+		stop_failing(service, REASON_UNHEALTHY);
+		return;
+	case EVENT_WATCHDOG:
+		stop_failing(service, REASON_WATCHDOG);
 		return;
 	case EVENT_STOP:
 		if (service->queued)
@@ -597,6 +664,9 @@ static void step_stopping(struct service *service, enum service_event event)
 	case EVENT_STOP: return; /* already on its way */
 	case EVENT_EXEC_DONE:
 	case EVENT_READY:
+	case EVENT_UNREADY:
+	case EVENT_UNHEALTHY:
+	case EVENT_WATCHDOG:
 		return; /* too late to matter */
 	case EVENT_START:
 	case EVENT_BACKOFF:
@@ -628,8 +698,33 @@ void service_step(struct service *service, enum service_event event)
 	}
 }
 
+void service_adopt_pid(struct service *service, pid_t pid)
+{
+	if (pid == service->pid || service->pid <= 0 ||
+	    (service->state != SERVICE_STARTING && service->state != SERVICE_RUNNING))
+		return;
+	if (reaper_watch(pid, on_exit_status, service) < 0)
+		return;
+	/* The old main process, when it ends, is reaped as an orphan. */
+	reaper_unwatch(service->pid);
+	log_event(LOG_LEVEL_INFO, service->config->name, "notify", "main pid %d (was %d)",
+		  (int)pid, (int)service->pid);
+	service->pid = pid;
+}
+
+void service_extend_timeout(struct service *service, int64_t milliseconds)
+{
+	if ((service->state != SERVICE_STARTING && service->state != SERVICE_STOPPING) ||
+	    !loop_timer_armed(&service->timer))
+		return;
+	int64_t due = loop_now() + milliseconds;
+	if (due > service->timer.due_ms)
+		loop_timer_set(&service->timer, due);
+}
+
 void service_free(struct service *service)
 {
+	health_detach(service);
 	if (service->queued)
 		dequeue(service);
 	close_report(service);

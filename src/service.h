@@ -17,6 +17,7 @@
 #include "reaper.h"
 
 struct group;
+struct health_state;
 
 enum service_state {
 	SERVICE_STOPPED,
@@ -38,6 +39,10 @@ enum service_event {
 	EVENT_BACKOFF,      /* the group restarts it after service->backoff_delay_ms */
 	EVENT_GIVE_UP,      /* its group gave up: failed */
 	EVENT_RESET,        /* a group restart makes it startable again */
+	EVENT_UNREADY,      /* running, no longer ready (RELOADING=1, STOPPING=1,
+			       unhealthy with check-action = none) */
+	EVENT_UNHEALTHY,    /* unhealthy with check-action = restart */
+	EVENT_WATCHDOG,     /* the watchdog expired or was triggered */
 };
 
 struct service {
@@ -56,6 +61,7 @@ struct service {
 	struct service *queue_next; /* the spawn queue, while queued */
 	struct watch report;    /* spawn report pipe */
 	struct watch readiness; /* ready = fd:N pipe */
+	struct health_state *health; /* NULL without notify, check or watchdog */
 	struct timer timer;     /* start timeout, stop timeout or backoff */
 	unsigned restarts;      /* restarts scheduled since tend started */
 	unsigned consecutive;   /* consecutive restarts, for the backoff */
@@ -67,7 +73,7 @@ struct service {
 	 * text: 8 bytes instead of 72 in every service. */
 	unsigned char reason;       /* enum service_reason */
 	unsigned char reason_stage; /* enum spawn_stage, for the spawn reasons */
-	int reason_errno;
+	int reason_errno;           /* REASON_WATCHDOG: 1 when triggered */
 };
 
 enum service_reason {
@@ -79,6 +85,8 @@ enum service_reason {
 	REASON_EXIT,          /* "exit code 3", "killed by SIGSEGV" */
 	REASON_ENDED,         /* "ended (exit code 0)" */
 	REASON_START_TIMEOUT, /* "not ready within start-timeout (N ms)" */
+	REASON_UNHEALTHY,     /* "unhealthy: N health checks failed in a row" */
+	REASON_WATCHDOG,      /* "watchdog: no WATCHDOG=1 within N ms" */
 };
 
 /* The reason in words, in buffer ("" when there is none); REASON_SIZE
@@ -107,6 +115,10 @@ bool service_exit_is_failure(const struct config_service *config, struct exit_st
 void service_check_lingering(struct service *service);
 /* Send a signal to the service's process (group, when kill-group). */
 void service_signal(struct service *service, int signal_number, bool whole_group);
+/* MAINPID=: the service's main process is now pid (of its session). */
+void service_adopt_pid(struct service *service, pid_t pid);
+/* EXTEND_TIMEOUT_USEC=: a start or stop deadline is at least this far. */
+void service_extend_timeout(struct service *service, int64_t milliseconds);
 void service_free(struct service *service);
 
 #endif

@@ -20,9 +20,12 @@
 
 #include "config.h"
 #include "group.h"
+#include "health.h"
+#include "healthfiles.h"
 #include "launch.h"
 #include "log.h"
 #include "loop.h"
+#include "notify.h"
 #include "reaper.h"
 #include "service.h"
 #include "signals.h"
@@ -124,6 +127,9 @@ static void begin_shutdown(const char *why)
 		log_event(LOG_LEVEL_INFO, NULL, "shutdown", "already shutting down (%s)", why);
 		return;
 	}
+	/* First of all: Kubernetes takes the pod out of its endpoints on the
+	 * failed readiness probe, while the services still serve. */
+	healthfiles_set_ready(false);
 	log_event(LOG_LEVEL_INFO, NULL, "shutdown", "shutting down: %s", why);
 	loop_timer_set(&tree.deadline_timer, loop_now() + tree.config->shutdown_timeout_ms);
 	if (tree.config->shutdown_drain_ms > 0) {
@@ -146,6 +152,7 @@ void tree_root_settled(struct group *root, bool failed)
 	if (!failed)
 		return;
 	tree.root_failed = true;
+	healthfiles_set_live(false);
 	if (tree.config->on_root_failure == ON_ROOT_FAILURE_STAY) {
 		log_event(LOG_LEVEL_ERROR, NULL, "failed",
 			  "the root supervisor gave up; staying up for inspection (on-root-failure = stay)");
@@ -160,7 +167,7 @@ void tree_root_settled(struct group *root, bool failed)
 void tree_root_ready(struct group *root, bool ready)
 {
 	(void)root;
-	(void)ready; /* the health files arrive with the health work */
+	healthfiles_set_ready(ready && !tree_shutting_down());
 }
 
 void tree_main_ended(struct service *service)
@@ -225,14 +232,6 @@ static void on_signal(struct watch *watch, uint32_t events)
 
 static void warn_unsupported(const struct config_service *service)
 {
-	if (service->ready == READY_NOTIFY || service->ready == READY_CHECK)
-		log_event(LOG_LEVEL_WARN, service->name, "config",
-			  "ready = %s is not supported yet: the service counts as ready once it runs",
-			  service->ready == READY_NOTIFY ? "notify" : "check");
-	if (service->check_argv != NULL)
-		log_event(LOG_LEVEL_WARN, service->name, "config", "health checks are not supported yet: check is not run");
-	if (service->watchdog_ms > 0)
-		log_event(LOG_LEVEL_WARN, service->name, "config", "watchdog is not supported yet");
 	if (service->stdout_setting.mode == OUTPUT_PREFIX || service->stderr_setting.mode == OUTPUT_PREFIX)
 		log_event(LOG_LEVEL_WARN, service->name, "config",
 			  "stdout/stderr = prefix is not supported yet: output is inherited");
@@ -256,6 +255,8 @@ static int build(void)
 			if (child->kind == CHILD_SERVICE) {
 				struct service *service = &tree.services[child->index];
 				service_init(service, &config->services[child->index], group, j);
+				if (health_attach(service) < 0)
+					return -1;
 				group->children[j] = (struct node){ .kind = CHILD_SERVICE, .service = service };
 			} else {
 				struct group *sub = &tree.groups[child->index];
@@ -282,6 +283,16 @@ static int build(void)
 	return 0;
 }
 
+/* The sd_notify socket, only when some service has ready = notify. */
+static void open_notify_socket(void)
+{
+	for (size_t i = 0; i < tree.config->service_count; i++)
+		if (tree.config->services[i].ready == READY_NOTIFY) {
+			notify_open(tree.config->health_dir);
+			return;
+		}
+}
+
 static void release(void)
 {
 	for (size_t i = 0; tree.services && i < tree.config->service_count; i++)
@@ -294,6 +305,7 @@ static void release(void)
 	loop_timer_cancel(&tree.deadline_timer);
 	sweeper_cancel(&tree.sweeper);
 	loop_watch_remove(&tree.signals);
+	notify_close();
 	launch_release();
 	config_free(tree.config);
 }
@@ -345,9 +357,12 @@ int tree_run(const struct options *options, int signal_fd)
 	reaper_collect(NULL); /* children we inherited are not services */
 	log_event(LOG_LEVEL_INFO, NULL, "start", "tend %s: %zu services, %zu groups", PACKAGE_VERSION,
 		  tree.config->service_count, tree.config->group_count - 1);
+	healthfiles_open(tree.config->health_dir, tree.config->heartbeat_ms);
+	open_notify_socket();
 	group_start(&tree.groups[0]);
 	loop_run();
 	int status = exit_status();
+	healthfiles_close(); /* ready (gone already), then live: last */
 	log_event(LOG_LEVEL_INFO, NULL, "exit", "exit status %d", status);
 	release();
 	return status;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -136,4 +137,35 @@ void string_vector_free(char **vector)
 	for (char **item = vector; *item != NULL; item++)
 		free(*item);
 	free(vector);
+}
+
+int make_directories(const char *path, unsigned mode)
+{
+	char partial[4096];
+	size_t length = strlen(path);
+	if (length == 0 || length >= sizeof partial) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(partial, path, length + 1);
+	/* Each prefix that ends before a '/', then the whole path. */
+	for (char *slash = partial + 1;; slash++) {
+		if (*slash != '/' && *slash != '\0')
+			continue;
+		char saved = *slash;
+		*slash = '\0';
+		if (mkdir(partial, (mode_t)mode) < 0 && errno != EEXIST)
+			return -1;
+		*slash = saved;
+		if (saved == '\0')
+			break;
+	}
+	struct stat status;
+	if (stat(path, &status) < 0)
+		return -1;
+	if (!S_ISDIR(status.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	return 0;
 }

@@ -36,6 +36,10 @@ void strbuf_free(struct strbuf *buffer);
 int ascii_casecmp(const char *a, const char *b);
 int ascii_ncasecmp(const char *a, const char *b, size_t length);
 
+/* mkdir -p: create path and its missing parents with mode. Returns 0 (also
+ * when it exists as a directory) or -1 with errno. */
+int make_directories(const char *path, unsigned mode);
+
 /* Free a NULL-terminated vector of strings and the vector. */
 void string_vector_free(char **vector);
 
