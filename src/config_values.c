@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/capability.h>
 
 /* A generous bound on every duration (about 31 years): far beyond any
  * sensible timeout, far below int64 overflow when added to a clock. */
@@ -280,35 +281,22 @@ int parse_mode(const char *text, int *mode, const char **error)
 	return 0;
 }
 
-/* The capability names of linux/capability.h, lower case and without the
- * cap_ prefix, in number order (CAP_CHOWN is 0), each ended by a NUL. One
- * string rather than an array of pointers: no relocations, 500 bytes. */
-static const char capability_names[] =
-	"chown\0dac_override\0dac_read_search\0fowner\0fsetid\0kill\0setgid\0"
-	"setuid\0setpcap\0linux_immutable\0net_bind_service\0net_broadcast\0"
-	"net_admin\0net_raw\0ipc_lock\0ipc_owner\0sys_module\0sys_rawio\0"
-	"sys_chroot\0sys_ptrace\0sys_pacct\0sys_admin\0sys_boot\0sys_nice\0"
-	"sys_resource\0sys_time\0sys_tty_config\0mknod\0lease\0audit_write\0"
-	"audit_control\0setfcap\0mac_override\0mac_admin\0syslog\0wake_alarm\0"
-	"block_suspend\0audit_read\0perfmon\0bpf\0checkpoint_restore\0";
-
-/* One capability name, with or without the cap_ prefix, any case. */
+/* One capability: a name (cap_net_bind_service; the cap_ prefix may be left
+ * out, any case) or a number, as libcap knows them. */
 static int capability_from_word(const char *word, size_t length, int *capability)
 {
-	if (length > 4 && ascii_ncasecmp(word, "cap_", 4) == 0) {
-		word += 4;
-		length -= 4;
-	}
-	int number = 0;
-	for (const char *name = capability_names; *name != '\0'; number++) {
-		size_t name_length = strlen(name);
-		if (name_length == length && ascii_ncasecmp(word, name, length) == 0) {
-			*capability = number;
-			return 0;
-		}
-		name += name_length + 1;
-	}
-	return -1;
+	char name[48] = "cap_";
+	if (length + 5 > sizeof name)
+		return -1;
+	memcpy(name + 4, word, length);
+	name[length + 4] = '\0';
+	cap_value_t value;
+	if (cap_from_name(name + 4, &value) < 0 && cap_from_name(name, &value) < 0)
+		return -1;
+	if (value < 0 || value > 63) /* the mask has 64 bits, as the kernel's sets */
+		return -1;
+	*capability = value;
+	return 0;
 }
 
 int parse_capabilities(const char *text, uint64_t *mask, const char **error)

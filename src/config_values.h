@@ -22,7 +22,8 @@ int parse_exit_codes(const char *text, int **codes, size_t *count, const char **
 int parse_rlimit(const char *text, struct rlimit *limit, const char **error);
 /* Octal mode like 0600 or 022 (at most 07777). */
 int parse_mode(const char *text, int *mode, const char **error);
-/* Comma/space separated capability names (cap_net_bind_service, CAP_CHOWN). */
+/* Comma/space separated capabilities: names (cap_net_bind_service, CAP_CHOWN,
+ * net_admin) or numbers (10), as libcap knows them. */
 int parse_capabilities(const char *text, uint64_t *mask, const char **error);
 
 #endif

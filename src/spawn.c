@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +21,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "capability.h"
 #include "signals.h"
 
 extern char **environ;
@@ -148,40 +148,6 @@ static int setup_files(const struct spawn_request *request, int *report_fd)
 	return close_all_except(*report_fd, keep);
 }
 
-/* Keep only the capabilities in mask: drop the rest from the bounding set;
- * for a non-root user (after setuid with KEEPCAPS) make them permitted,
- * effective, inheritable and ambient so they survive exec. */
-static int drop_bounding_set(uint64_t mask)
-{
-	for (int capability = 0; capability <= CAP_LAST_CAP && capability < 64; capability++)
-		if (!(mask & ((uint64_t)1 << capability)) &&
-		    prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) < 0 && errno != EINVAL)
-			return -1;
-	return 0;
-}
-
-static int raise_ambient(uint64_t mask)
-{
-	struct __user_cap_header_struct header = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-		.pid = 0,
-	};
-	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
-	for (int word = 0; word < _LINUX_CAPABILITY_U32S_3; word++) {
-		uint32_t bits = (uint32_t)(mask >> (32 * word));
-		data[word].permitted = bits;
-		data[word].effective = bits;
-		data[word].inheritable = bits;
-	}
-	if (syscall(SYS_capset, &header, data) < 0)
-		return -1;
-	for (int capability = 0; capability <= CAP_LAST_CAP && capability < 64; capability++)
-		if ((mask & ((uint64_t)1 << capability)) &&
-		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, capability, 0, 0) < 0)
-			return -1;
-	return 0;
-}
-
 /* A file: output, opened for appending. O_NONBLOCK so that a FIFO without
  * a reader fails the start (ENXIO) instead of hanging it; then cleared, so
  * the service gets the blocking stream it expects. */
@@ -264,8 +230,6 @@ static _Noreturn void child_run(const struct spawn_request *request, int report_
 			child_fail(report_fd, SPAWN_STAGE_OOM_SCORE);
 		close(fd);
 	}
-	if (request->set_capabilities && drop_bounding_set(request->capabilities) < 0)
-		child_fail(report_fd, SPAWN_STAGE_CAPABILITIES);
 	if (request->set_group && !request->set_user &&
 	    (setgroups(1, &request->gid) < 0 || setgid(request->gid) < 0))
 		child_fail(report_fd, SPAWN_STAGE_GROUPS);
@@ -273,14 +237,17 @@ static _Noreturn void child_run(const struct spawn_request *request, int report_
 		if (setgroups((size_t)request->group_count, request->groups) < 0 ||
 		    setgid(request->gid) < 0)
 			child_fail(report_fd, SPAWN_STAGE_GROUPS);
+		/* keep the permitted set across setuid: the capabilities
+		 * stage needs it (CAP_SETPCAP, and the ones to keep) */
 		bool keep = request->set_capabilities && request->uid != 0;
 		if (keep && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
 			child_fail(report_fd, SPAWN_STAGE_CAPABILITIES);
 		if (setuid(request->uid) < 0)
 			child_fail(report_fd, SPAWN_STAGE_USER);
-		if (keep && raise_ambient(request->capabilities) < 0)
-			child_fail(report_fd, SPAWN_STAGE_CAPABILITIES);
 	}
+	if (request->set_capabilities &&
+	    capability_keep_only(request->capabilities, request->no_new_privileges) < 0)
+		child_fail(report_fd, SPAWN_STAGE_CAPABILITIES);
 	if (request->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		child_fail(report_fd, SPAWN_STAGE_NO_NEW_PRIVILEGES);
 	/* From here on the kernel checks every path as the service: tend is

@@ -5,6 +5,7 @@ and its capabilities. tend is root; the service must get no more than the
 kernel would give it, and must never block tend.
 """
 import os
+import shutil
 import signal
 
 from harness import Fail, check, eq, timeout
@@ -137,3 +138,81 @@ ready = fd:3
                 flags = int(line.split()[1], 8)
     check(flags is not None, "no flags in fdinfo of the service's fd 3")
     eq(flags & O_NONBLOCK, 0, "O_NONBLOCK on the service's ready fd 3 (flags %o)" % flags)
+
+
+# ----------------------------------------------------------- capabilities
+
+CAP_SETGID, CAP_SETUID, CAP_NET_BIND_SERVICE, CAP_SYS_ADMIN = 6, 7, 10, 21
+SETS = ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")
+
+
+def _cap_sets(pid):
+    st = h.status(pid)
+    return {k: int(st[k], 16) for k in SETS}
+
+
+def _setpriv(t):
+    path = shutil.which("setpriv")   # util-linux, in .ci/run's packages
+    if path is None:
+        raise Fail("setpriv (util-linux) is not installed")
+    return path
+
+
+def test_root_service_gets_exactly_its_capabilities_not_tends_inheritable(t):
+    # CVE-2022-29162: a runtime left CAP_SYS_ADMIN in the inheritable set;
+    # a root service keeping only cap_net_bind_service must not get it back
+    # through its inheritable set at exec
+    td = t.tree("""
+[service:svc]
+command = sleep 1001
+capabilities = cap_net_bind_service
+""", prefix=[_setpriv(t), "--inh-caps", "+sys_admin"])
+    check(_cap_sets(td.pid)["CapInh"] & (1 << CAP_SYS_ADMIN),
+          "setup: tend should have CAP_SYS_ADMIN inheritable")
+    svc = h.one_pid(td, r"^sleep 1001$", 5)
+    want = 1 << CAP_NET_BIND_SERVICE
+    eq(_cap_sets(svc), {k: want for k in SETS}, "capability sets of the root service")
+
+
+def test_capability_by_number(t):
+    td = t.tree("""
+[service:svc]
+command = sleep 1001
+user = nobody
+capabilities = 10
+""")
+    svc = h.one_pid(td, r"^sleep 1001$", 5)
+    want = 1 << CAP_NET_BIND_SERVICE
+    eq(_cap_sets(svc), {k: want for k in SETS}, "capability sets of `capabilities = 10`")
+
+
+def test_locked_down_pod_user_service_gets_its_ambient_capability(t):
+    # a pod with drop: [ALL], add: [SETUID, SETGID, NET_BIND_SERVICE]: tend
+    # has no CAP_SETPCAP, so the bounding set cannot shrink, and dropping
+    # even an absent capability fails. With no-new-privileges (the default)
+    # no exec can regain what stays in the bounding set: the service starts
+    # with exactly its one capability. Without it, the start fails.
+    pod = (1 << CAP_SETUID) | (1 << CAP_SETGID) | (1 << CAP_NET_BIND_SERVICE)
+    td = t.tree("""
+[group:g]
+start = parallel
+
+[service:g/svc]
+command = sleep 1001
+user = nobody
+capabilities = cap_net_bind_service
+
+[service:g/nnp-off]
+command = sleep 1002
+user = nobody
+capabilities = cap_net_bind_service
+no-new-privileges = no
+""", prefix=[_setpriv(t), "--bounding-set", "-all,+setuid,+setgid,+net_bind_service"])
+    eq(_cap_sets(td.pid)["CapBnd"], pod, "setup: tend's bounding set")
+    eq(_cap_sets(td.pid)["CapPrm"], pod, "setup: tend's permitted set")
+    svc = h.one_pid(td, r"^sleep 1001$", 5)
+    want = 1 << CAP_NET_BIND_SERVICE
+    eq(_cap_sets(svc), {"CapInh": want, "CapPrm": want, "CapEff": want, "CapAmb": want,
+                        "CapBnd": pod}, "capability sets of the service in the pod")
+    eq(h.status(svc)["NoNewPrivs"].strip(), "1", "NoNewPrivs of the service")
+    _exec_failure(td, "g/nnp-off", "capabilities failed: Operation not permitted")

@@ -169,14 +169,19 @@ START_TEST(test_capabilities)
 	ck_assert_int_eq(parse_capabilities("", &mask, &error), 0);
 	ck_assert_uint_eq(mask, 0);
 	ck_assert_int_eq(parse_capabilities("cap_fly", &mask, &error), -1);
-	ck_assert_int_eq(parse_capabilities("12", &mask, &error), -1);
+	/* by number (libcap's numbers are the kernel's), up to bit 63 */
+	ck_assert_int_eq(parse_capabilities("12, cap_kill 63", &mask, &error), 0);
+	ck_assert_uint_eq(mask, (UINT64_C(1) << 12) | (UINT64_C(1) << CAP_KILL) | (UINT64_C(1) << 63));
+	ck_assert_int_eq(parse_capabilities("64", &mask, &error), -1);
+	ck_assert_int_eq(parse_capabilities("cap_12", &mask, &error), -1);
+	ck_assert_int_eq(parse_capabilities("cap_cap_kill", &mask, &error), -1);
 	ck_assert_int_eq(parse_capabilities("cap_", &mask, &error), -1);
 	ck_assert_int_eq(parse_capabilities("net_bind", &mask, &error), -1);
 	ck_assert_int_eq(parse_capabilities("chownx", &mask, &error), -1);
 }
 END_TEST
 
-/* tend's own name table must give every name the kernel's number. */
+/* libcap's names give the kernel's numbers. */
 START_TEST(test_capability_numbers)
 {
 	static const struct {
