@@ -126,12 +126,12 @@ void loader_error_in(struct loader *loader, size_t file_index, int line, const c
 	va_end(arguments);
 }
 
-void loader_error_elsewhere(struct loader *loader, int line, const char *display_file,
-			    int display_line, const char *format, ...)
+void loader_error_elsewhere(struct loader *loader, size_t file_index, int line,
+			    const char *display_file, int display_line, const char *format, ...)
 {
 	va_list arguments;
 	va_start(arguments, format);
-	loader_report(loader, loader->file_index, line, display_file, display_line, format,
+	loader_report(loader, file_index, line, display_file, display_line, format,
 		      arguments);
 	va_end(arguments);
 }

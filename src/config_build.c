@@ -109,6 +109,7 @@ static void check_service(struct loader *loader, struct section *section)
 				"'instances' cannot be combined with 'main = yes'");
 	check_backoff(loader, section, &service->backoff);
 	finish_identity(loader, section);
+	read_env_files(loader, section);
 	merge_environment(loader, pending);
 	if (service->directory == NULL && (service->directory = xstrdup("/")) == NULL)
 		loader_out_of_memory(loader);

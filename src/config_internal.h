@@ -33,6 +33,12 @@ struct diagnostic_position {
 
 enum section_kind { SECTION_TEND, SECTION_GROUP, SECTION_SERVICE };
 
+/* An `env-file` key: the resolved path and the key's line. */
+struct env_file_key {
+	char *path;
+	int line;
+};
+
 /* A service as written, before instances are expanded. */
 struct pending_service {
 	struct config_service settings; /* argv and names not yet set */
@@ -42,6 +48,8 @@ struct pending_service {
 	size_t env_count;
 	char **env_file;                /* from `env-file`, in order */
 	size_t env_file_count;
+	struct env_file_key *env_files; /* read once the section's user is known */
+	size_t env_file_key_count, env_file_key_capacity;
 };
 
 struct section {
@@ -101,10 +109,13 @@ void loader_error(struct loader *loader, int line, const char *format, ...)
 void loader_error_in(struct loader *loader, size_t file_index, int line, const char *format, ...)
 	__attribute__((format(printf, 4, 5)));
 /* Report a problem in another file (an env-file), sorted as if it were at
- * line of the file being read. */
-void loader_error_elsewhere(struct loader *loader, int line, const char *display_file,
-			    int display_line, const char *format, ...)
-	__attribute__((format(printf, 5, 6)));
+ * line of file file_index. */
+void loader_error_elsewhere(struct loader *loader, size_t file_index, int line,
+			    const char *display_file, int display_line, const char *format, ...)
+	__attribute__((format(printf, 6, 7)));
+/* Read the env-files of a service section, as its user (once `user` and
+ * its groups are known), into its pending environment. */
+void read_env_files(struct loader *loader, struct section *section);
 /* Note a failed allocation; reported once at the end. */
 void loader_out_of_memory(struct loader *loader);
 /* Append to a growable array of element_size items; -1 (noted) on failure. */

@@ -16,6 +16,7 @@
 #include "argv.h"
 #include "config_internal.h"
 #include "config_values.h"
+#include "fsidentity.h"
 #include "log.h"
 #include "passwd.h"
 #include "signals.h"
@@ -356,8 +357,8 @@ static int apply_env(struct key_context *context, void *target, const char *valu
 }
 
 /* One line of an env-file; comments and blank lines give nothing. */
-static void read_env_file_line(struct key_context *context, const char *path, int number,
-			       char *line)
+static void read_env_file_line(struct loader *loader, struct section *section,
+			       const struct env_file_key *key, int number, char *line)
 {
 	line[strcspn(line, "\r")] = '\0';
 	while (*line == ' ' || *line == '\t')
@@ -366,42 +367,79 @@ static void read_env_file_line(struct key_context *context, const char *path, in
 		return;
 	const char *error;
 	if (check_environment_entry(line, &error) < 0) {
-		loader_error_elsewhere(context->loader, context->line, path, number, "%s", error);
+		loader_error_elsewhere(loader, section->file_index, key->line, key->path, number,
+				       "%s", error);
 		return;
 	}
-	struct pending_service *pending = &context->section->u.service;
-	append_string(context->loader, &pending->env_file, &pending->env_file_count, line);
+	struct pending_service *pending = &section->u.service;
+	append_string(loader, &pending->env_file, &pending->env_file_count, line);
 }
 
+/* Read path with the service's permissions: tend is root, and the service
+ * may own the path (a link or hard link to a root-only file planted for the
+ * next start). read_whole_file() never follows into a FIFO or device. */
+static int read_as_service(const struct config_service *service, const char *path, char **text,
+			   size_t *length)
+{
+	struct fsidentity identity;
+	bool other_user = service->set_user && service->uid != 0;
+	if (other_user && fsidentity_enter(&identity, service->uid, service->gid, service->groups,
+					   service->group_count) < 0)
+		return -1;
+	int result = read_whole_file(path, text, length, NULL);
+	int saved = errno;
+	if (other_user && fsidentity_leave(&identity) < 0) {
+		result = -1;
+		saved = EPERM;
+	}
+	errno = saved;
+	return result;
+}
+
+void read_env_files(struct loader *loader, struct section *section)
+{
+	struct pending_service *pending = &section->u.service;
+	for (size_t i = 0; i < pending->env_file_key_count; i++) {
+		const struct env_file_key *key = &pending->env_files[i];
+		char *text = NULL;
+		size_t length;
+		if (read_as_service(&pending->settings, key->path, &text, &length) < 0) {
+			loader_error_in(loader, section->file_index, key->line,
+					"cannot read env-file '%s': %s", key->path, strerror(errno));
+		} else if (memchr(text, '\0', length) != NULL) {
+			loader_error_in(loader, section->file_index, key->line,
+					"env-file '%s' contains a NUL byte", key->path);
+		} else {
+			int number = 1;
+			for (char *line = text, *next; line != NULL; line = next, number++) {
+				next = strchr(line, '\n');
+				if (next != NULL)
+					*next++ = '\0';
+				read_env_file_line(loader, section, key, number, line);
+			}
+		}
+		free(text);
+	}
+}
+
+/* Only noted here: the file is read as the service's user, which a later
+ * `user` key in the section may still set. */
 static int apply_env_file(struct key_context *context, void *target, const char *value,
 			  const char **error)
 {
 	(void)target;
 	(void)error;
+	struct pending_service *pending = &context->section->u.service;
 	char *path = resolve_path(context->loader->directory, value);
-	char *text = NULL;
-	size_t length;
-	if (path == NULL) {
+	if (path == NULL || loader_grow(context->loader, (void **)&pending->env_files,
+					&pending->env_file_key_capacity,
+					pending->env_file_key_count + 1, sizeof *pending->env_files) < 0) {
+		free(path);
 		loader_out_of_memory(context->loader);
 		return 0;
 	}
-	if (read_whole_file(path, &text, &length, NULL) < 0) {
-		loader_error(context->loader, context->line, "cannot read env-file '%s': %s", path,
-			     strerror(errno));
-	} else if (memchr(text, '\0', length) != NULL) {
-		loader_error(context->loader, context->line, "env-file '%s' contains a NUL byte",
-			     path);
-	} else {
-		int number = 1;
-		for (char *line = text, *next; line != NULL; line = next, number++) {
-			next = strchr(line, '\n');
-			if (next != NULL)
-				*next++ = '\0';
-			read_env_file_line(context, path, number, line);
-		}
-	}
-	free(text);
-	free(path);
+	pending->env_files[pending->env_file_key_count++] =
+		(struct env_file_key){ .path = path, .line = context->line };
 	return 0;
 }
 

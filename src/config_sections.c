@@ -406,6 +406,9 @@ void section_free(struct section *section)
 		free(pending->check);
 		string_vector_free(pending->env);
 		string_vector_free(pending->env_file);
+		for (size_t i = 0; i < pending->env_file_key_count; i++)
+			free(pending->env_files[i].path);
+		free(pending->env_files);
 	} else {
 		config_group_release(&section->u.group);
 	}

@@ -216,3 +216,146 @@ no-new-privileges = no
                         "CapBnd": pod}, "capability sets of the service in the pod")
     eq(h.status(svc)["NoNewPrivs"].strip(), "1", "NoNewPrivs of the service")
     _exec_failure(td, "g/nnp-off", "capabilities failed: Operation not permitted")
+
+
+# ---------------------------------------------------------------- env-file
+
+def test_env_file_is_read_as_the_service_user(t):
+    # a service's env-file in a directory it owns, swapped (by an earlier
+    # run of the service) for a link, a hard link or a FIFO: read as the
+    # service, the link and hard link to a root-only file are refused
+    # (FILE:LINE, exit 2), the FIFO never blocks; no secret reaches a service
+    envs = _nobody_dir(t, "envs")
+    secret = t.write("secret.env", "SECRET=root-only\n", 0o600)
+    link = _as_nobody(os.path.join(envs, "link.env"), lambda p: os.symlink(secret, p))
+    hard = os.path.join(envs, "hard.env")
+    os.link(secret, hard)   # as if made while fs.protected_hardlinks was 0
+    fifo = _as_nobody(os.path.join(envs, "fifo.env"), os.mkfifo)
+    mine = _as_nobody(os.path.join(envs, "mine.env"),
+                      lambda p: open(p, "w").write("MINE=yes\n"))
+    ini = t.write_ini("""
+[service:link]
+command = sleep 1001
+env-file = %s
+user = nobody
+
+[service:hard]
+command = sleep 1001
+user = nobody
+env-file = %s
+
+[service:fifo]
+command = sleep 1001
+user = nobody
+env-file = %s
+""" % (link, hard, fifo))
+    td = t.run_tend(["-c", ini], timeout=10)
+    eq(td.returncode, 2, "exit status of tend with unreadable env-files")
+    text = "\n".join(td.log)
+    lines = open(ini).read().split("\n")
+    for what in (link, hard, fifo):
+        line = lines.index("env-file = %s" % what) + 1
+        check("%s:%d: cannot read env-file '%s'" % (ini, line, what) in text,
+              "no FILE:LINE error for env-file %s at line %d in:\n%s" % (what, line, text))
+    check(text.count("Permission denied") >= 2, "link and hard link should be refused "
+          "with EACCES:\n%s" % text)
+    check("SECRET" not in text and "root-only" not in text, "the secret in tend's log")
+    # the service's own file is read, as before
+    td = t.tree("""
+[service:svc]
+command = sleep 1001
+user = nobody
+env-file = %s
+""" % mine)
+    eq(h.environ(h.one_pid(td, r"^sleep 1001$", 5)).get("MINE"), "yes", "MINE from env-file")
+    st = h.status(td.pid)
+    eq((st["Uid"].split(), st["Gid"].split(), st["Groups"].split()),
+       (["0"] * 4, ["0"] * 4, h.status(os.getpid())["Groups"].split()),
+       "tend's uids, gids (the last is the filesystem one) and groups after reading")
+
+
+# ------------------------------------------------ the hostile service (the bar)
+
+# Each start plants one attack in the directory the service owns, then
+# exits; what tend opens for the next start is the planted thing.
+HOSTILE = r"""#!/bin/sh
+cd "$1" || exit 9
+case "$2" in
+link) rm -f out.log; ln -s "$3" out.log ;;
+fifo) rm -f out.log; mkfifo out.log ;;
+hardlink) rm -f out.log; ln "$3" out.log 2>/dev/null || ln -s "$3" out.log ;;
+escape)
+    setsid sleep 1003 </dev/null >/dev/null 2>&1 &
+    i=0
+    while [ $i -lt 100 ]; do
+        (sleep 1004 &) 2>/dev/null
+        i=$((i + 1))
+    done ;;
+esac
+echo "planted $2"
+exit 1
+"""
+
+
+@timeout(60)
+def test_hostile_service_cannot_make_tend_write_block_or_leave_processes(t):
+    secret = t.write("root-only.log", "root's own\n", 0o600)
+    hostile = t.script("hostile.sh", HOSTILE)
+    os.chmod(hostile, 0o755)
+    dirs = {k: _nobody_dir(t, k) for k in ("link", "fifo", "hardlink", "planted", "escape")}
+    os.link(secret, os.path.join(dirs["planted"], "out.log"))  # a hard link already there
+    services = "".join("""
+[service:%s]
+command = %s %s %s %s
+user = nobody
+stdout = file:%s/out.log
+backoff-min = 50ms
+backoff-max = 50ms
+backoff-jitter = 0
+%s
+""" % (k, hostile, d, k, secret, d, "limit-nproc = 30" if k == "escape" else "")
+        for k, d in dirs.items())
+    td = t.tree("""
+[tend]
+start = parallel
+max-restarts = 100000
+
+[service:sibling]
+command = sh -c 'exit 3'
+backoff-min = 200ms
+backoff-max = 200ms
+backoff-jitter = 0
+""" + services, mode="sub")
+    # each attack is in place and its next start failed, as the service
+    for name, words in (("link", "stdout failed: Permission denied"),
+                        ("fifo", "stdout failed: No such device or address"),
+                        ("planted", "stdout failed: Permission denied")):
+        _exec_failure(td, name, words)
+    hardlink = h.wait_log_events(td, "exec", "hardlink", 1, 5)[0].msg
+    check("stdout failed: Permission denied" in hardlink, "hardlink: %r" % hardlink)
+    h.wait_until(lambda: h.live_pids_by_cmdline(td, r"^sleep 1003$"), 5,
+                 "the escaped setsid grandchild")
+    bomb = h.live_pids_by_cmdline(td, r"^sleep 1004$")
+    check(len(bomb) <= 30, "%d fork-bomb processes under limit-nproc = 30" % len(bomb))
+    # meanwhile the crash-looping sibling keeps its schedule: a start every
+    # 200 ms after each exit, none sooner, none stalled
+    mark = len(h.log_events(td, "start", "sibling"))
+    starts = [e.ts for e in h.wait_log_events(td, "start", "sibling", mark + 10, 10)][mark:]
+    gaps = [round(b - a, 3) for a, b in zip(starts, starts[1:])]
+    t.note("sibling restart gaps (s): %s" % gaps)
+    check(min(gaps) >= 0.19, "a sibling restart sooner than its backoff: %s" % gaps)
+    check(max(gaps) <= 1.0, "a sibling restart stalled: %s" % gaps)
+    eq(open(secret).read(), "root's own\n", "the root-only file")
+    eq(os.stat(secret).st_nlink, 2, "links of the root-only file (one planted)")
+    td.kill(signal.SIGTERM)
+    eq(td.wait(15), 0, "tend's exit status after SIGTERM")
+    left = []
+
+    def nothing_left():
+        left[:] = [" ".join(h.cmdline(p)) for p in td.ns_pids()
+                   if p != td.init_pid and h.alive(p)]
+        return not left
+    try:
+        h.wait_until(nothing_left, 2, "nothing left in the namespace")
+    except Fail:
+        raise Fail("left in the namespace after tend exited: %s" % left)
