@@ -253,8 +253,8 @@ static _Noreturn void child_run(const struct spawn_request *request, int report_
 	/* From here on the kernel checks every path as the service: tend is
 	 * root, the service may not be, and it may own these paths (a log it
 	 * swapped for a link to a root-only file, a FIFO nobody reads). */
-	if (request->directory != NULL && chdir(request->directory) < 0)
-		child_fail(report_fd, SPAWN_STAGE_DIRECTORY);
+	/* file: first, while the cwd is still tend's "/": a relative PATH
+	 * means the same for every service */
 	struct spawn_request files = *request;
 	if (request->stdout_path != NULL &&
 	    (files.stdout_fd = open_output(request->stdout_path)) < 0)
@@ -262,6 +262,8 @@ static _Noreturn void child_run(const struct spawn_request *request, int report_
 	if (request->stderr_path != NULL &&
 	    (files.stderr_fd = open_output(request->stderr_path)) < 0)
 		child_fail(report_fd, SPAWN_STAGE_STDERR);
+	if (request->directory != NULL && chdir(request->directory) < 0)
+		child_fail(report_fd, SPAWN_STAGE_DIRECTORY);
 	if (setup_files(&files, &report_fd) < 0)
 		child_fail(report_fd, SPAWN_STAGE_FILES);
 	char *const *envp = request->envp != NULL ? request->envp : environ;

@@ -66,6 +66,21 @@ stdout = file:%s
        "(it must be opened as the service, not as root)")
 
 
+def test_relative_file_output_is_relative_to_root_not_directory(t):
+    logs = _nobody_dir(t, "logs")
+    out = os.path.join(logs, "out.log")
+    td = t.tree("""
+[service:svc]
+command = sh -c 'echo relative; exec sleep 1001'
+user = nobody
+directory = %s
+stdout = file:%s
+""" % (logs, out.lstrip("/")))
+    h.one_pid(td, r"^sleep 1001$", 5)
+    td.wait_until(lambda: os.path.exists(out) and "relative" in open(out).read(), 5,
+                  "the line in %s (file:%s is relative to /)" % (out, out.lstrip("/")))
+
+
 def test_file_output_symlink_to_a_root_only_file_is_refused(t):
     # the service swapped its log for a link to a file only root may write:
     # opened as the service, the kernel refuses, and the root file is intact
