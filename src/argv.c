@@ -2,7 +2,7 @@
  * shell. Only quoting and backslashes are interpreted; $, ~, globs, ;, |
  * and the rest are ordinary characters, because no shell runs. %i and %%
  * are expanded everywhere in a word, inside quotes too, so a quoted
- * argument can carry the instance number. */
+ * argument can carry the instance number; any other % is kept. */
 #include "argv.h"
 
 #include <stdbool.h>
@@ -60,8 +60,10 @@ out_of_memory:
 	return -1;
 }
 
-/* The %-escape at cursor (which points at the '%'). */
-static int expand_percent(struct splitter *splitter)
+/* The %-escape at cursor (which points at the '%'): %i and %% are
+ * expanded; any other '%' is kept as written (SPEC §2.3), so `date +%s`
+ * and `printf %s` need no escaping. */
+static void expand_percent(struct splitter *splitter)
 {
 	char next = splitter->cursor[1];
 	if (next == 'i') {
@@ -69,11 +71,11 @@ static int expand_percent(struct splitter *splitter)
 	} else if (next == '%') {
 		strbuf_append(&splitter->word, "%", 1);
 	} else {
-		*splitter->error = "unknown %-escape (only %i and %% are allowed)";
-		return -1;
+		strbuf_append(&splitter->word, "%", 1);
+		splitter->cursor++;
+		return;
 	}
 	splitter->cursor += 2;
-	return 0;
 }
 
 /* In double quotes a backslash escapes only these (POSIX). */
@@ -86,8 +88,10 @@ static bool escapable_in_double_quotes(char c)
 static int split_step(struct splitter *splitter, enum quote_state *state)
 {
 	char c = *splitter->cursor;
-	if (c == '%')
-		return expand_percent(splitter);
+	if (c == '%') {
+		expand_percent(splitter);
+		return 0;
+	}
 	if (*state == QUOTE_SINGLE) {
 		if (c == '\'')
 			*state = QUOTE_NONE;
@@ -150,6 +154,11 @@ static int split_all(struct splitter *splitter)
 		return -1;
 	if (splitter->count == 0) {
 		*splitter->error = "empty command";
+		return -1;
+	}
+	if (splitter->words[0][0] == '\0') {
+		/* `command = ""` is one empty word: nothing could ever run it */
+		*splitter->error = "empty program name (the first word is \"\")";
 		return -1;
 	}
 	return 0;

@@ -90,7 +90,7 @@ struct config_service {
 	int64_t stop_timeout_ms; /* default 10000 */
 	gid_t *groups;         /* supplementary groups (with `user`) */
 	size_t group_count;
-	char *user_name, *user_home, *user_shell; /* for HOME/USER/LOGNAME */
+	char *user_name, *user_home; /* for HOME/USER/LOGNAME */
 	char *directory;       /* default "/" */
 	char **env;            /* final KEY=VALUE list from env-file then env
 				  (later wins); applied on top of the base */
@@ -178,9 +178,6 @@ int config_add_main_command(struct config *config, char *const *argv,
  * services must not be released one by one (config_free knows). Returns 0,
  * or -1 (unchanged) when memory ran out. */
 int config_compact(struct config *config);
-/* A config with only defaults and an empty root (for `tend -- CMD` with no
- * file). */
-struct config *config_new_default(void);
 void config_free(struct config *config);
 
 /* Lookups by full name; NULL when absent. */

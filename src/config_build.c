@@ -13,16 +13,6 @@
 #include "passwd.h"
 #include "util.h"
 
-static void label_of(const struct section *section, char *out, size_t size)
-{
-	char name[EXCERPT_SIZE];
-	text_excerpt(name, sizeof name, section->name);
-	if (section->kind == SECTION_TEND)
-		snprintf(out, size, "[tend]");
-	else
-		snprintf(out, size, "[%s:%s]", section_kind_name(section->kind), name);
-}
-
 /* The line of key in section, or the section's own line. */
 static int line_of(const struct section *section, const char *key)
 {
@@ -88,7 +78,7 @@ static void check_service(struct loader *loader, struct section *section)
 	struct pending_service *pending = &section->u.service;
 	struct config_service *service = &pending->settings;
 	char label[EXCERPT_SIZE + 16];
-	label_of(section, label, sizeof label);
+	section_label(section, label, sizeof label);
 	size_t file = section->file_index;
 	if (section_key_line(section, "command") == 0)
 		loader_error_in(loader, file, section->origin.line, "%s has no command", label);
@@ -178,8 +168,8 @@ static void report_clash(struct loader *loader, const struct tree_name *first,
 			 const struct tree_name *second)
 {
 	char label[EXCERPT_SIZE + 16], first_label[EXCERPT_SIZE + 16];
-	label_of(second->section, label, sizeof label);
-	label_of(first->section, first_label, sizeof first_label);
+	section_label(second->section, label, sizeof label);
+	section_label(first->section, first_label, sizeof first_label);
 	if (first->section == second->section)
 		return;
 	if (second->owned || first->owned)
@@ -225,7 +215,7 @@ static void check_parents(struct loader *loader, const struct tree_name *names, 
 		size_t length = (size_t)(slash - section->name);
 		if (find_group_name(names, count, section->name, length) == NULL) {
 			char label[EXCERPT_SIZE + 16];
-			label_of(section, label, sizeof label);
+			section_label(section, label, sizeof label);
 			loader_error_in(loader, section->file_index, section->origin.line,
 					"%s: its group '%.*s' is not declared", label, (int)length,
 					section->name);
@@ -263,7 +253,7 @@ static void check_main_services(struct loader *loader)
 			continue;
 		}
 		char label[EXCERPT_SIZE + 16];
-		label_of(first, label, sizeof label);
+		section_label(first, label, sizeof label);
 		loader_error_in(loader, section->file_index, line_of(section, "main"),
 				"'main = yes' is already set on %s at %s:%d", label,
 				first->origin.file, first->origin.line);

@@ -213,6 +213,8 @@ void loader_apply_key(struct loader *loader, const char *key, const char *value,
 /* The line where key was given in section; 0 when it was not. */
 int section_key_line(const struct section *section, const char *key);
 const char *section_kind_name(enum section_kind kind);
+/* "[service:web]" (the name shortened if it is long) into out. */
+void section_label(const struct section *section, char *out, size_t size);
 void section_free(struct section *section);
 /* Set the documented defaults. */
 void config_group_defaults(struct config_group *group);

@@ -270,7 +270,7 @@ static int apply_user(struct key_context *context, void *target, const char *val
 		service->gid = user.gid;
 	service->user_name = user.name;
 	service->user_home = user.home;
-	service->user_shell = user.shell;
+	free(user.shell); /* not used: services get no SHELL from tend */
 	return 0;
 }
 

@@ -38,7 +38,6 @@ void config_service_release(struct config_service *service)
 	free(service->groups);
 	free(service->user_name);
 	free(service->user_home);
-	free(service->user_shell);
 	free(service->directory);
 	string_vector_free(service->env);
 	free(service->stdout_setting.path);
@@ -79,7 +78,6 @@ int config_service_copy(struct config_service *dst, const struct config_service 
 	dst->groups = copy_memory(src->groups, src->group_count * sizeof(gid_t));
 	dst->user_name = xstrdup(src->user_name);
 	dst->user_home = xstrdup(src->user_home);
-	dst->user_shell = xstrdup(src->user_shell);
 	dst->directory = xstrdup(src->directory);
 	dst->env = copy_vector(src->env);
 	dst->stdout_setting.path = xstrdup(src->stdout_setting.path);
@@ -89,7 +87,7 @@ int config_service_copy(struct config_service *dst, const struct config_service 
 		(!src->argv || dst->argv) && (!src->success_codes || dst->success_codes) &&
 		(!src->check_argv || dst->check_argv) && (!src->groups || dst->groups) &&
 		(!src->user_name || dst->user_name) && (!src->user_home || dst->user_home) &&
-		(!src->user_shell || dst->user_shell) && (!src->directory || dst->directory) &&
+		(!src->directory || dst->directory) &&
 		(!src->env || dst->env) && (!src->stdout_setting.path || dst->stdout_setting.path) &&
 		(!src->stderr_setting.path || dst->stderr_setting.path) &&
 		(!src->limits || dst->limits);
@@ -153,7 +151,6 @@ static void pack_service(struct packer *packer, struct config_service *dst,
 		pack_bytes(packer, src->groups, src->group_count * sizeof(gid_t)) : NULL;
 	dst->user_name = pack_string(packer, src->user_name);
 	dst->user_home = pack_string(packer, src->user_home);
-	dst->user_shell = pack_string(packer, src->user_shell);
 	dst->directory = pack_string(packer, src->directory);
 	dst->env = pack_vector(packer, src->env);
 	dst->stdout_setting.path = pack_string(packer, src->stdout_setting.path);
@@ -274,8 +271,7 @@ static bool identities_equal(const struct config_service *a, const struct config
 	return a->set_user == b->set_user && a->set_group == b->set_group && a->uid == b->uid &&
 	       a->gid == b->gid && a->group_count == b->group_count &&
 	       (a->group_count == 0 || memcmp(a->groups, b->groups, a->group_count * sizeof(gid_t)) == 0) &&
-	       strings_equal(a->user_name, b->user_name) && strings_equal(a->user_home, b->user_home) &&
-	       strings_equal(a->user_shell, b->user_shell);
+	       strings_equal(a->user_name, b->user_name) && strings_equal(a->user_home, b->user_home);
 }
 
 static bool processes_equal(const struct config_service *a, const struct config_service *b)
@@ -407,25 +403,4 @@ int config_add_main_command(struct config *config, char *const *argv,
 	root->children[root->child_count++] = (struct config_child){CHILD_SERVICE, index};
 	config->main_service = (ssize_t)index;
 	return 0;
-}
-
-struct config *config_new_default(void)
-{
-	struct config *config = xcalloc(1, sizeof *config);
-	if (config == NULL)
-		return NULL;
-	config->groups = xcalloc(1, sizeof *config->groups);
-	if (config_global_defaults(config) < 0 || config->groups == NULL) {
-		config_free(config);
-		return NULL;
-	}
-	config_group_defaults(&config->groups[0]);
-	config->groups[0].origin = (struct config_origin){command_line_origin, 0};
-	config->groups[0].name = xstrdup("");
-	config->group_count = 1;
-	if (config->groups[0].name == NULL) {
-		config_free(config);
-		return NULL;
-	}
-	return config;
 }

@@ -159,8 +159,7 @@ const char *section_kind_name(enum section_kind kind)
 	return "?";
 }
 
-/* "[service:web]" (the name shortened if it is long). */
-static void section_label(const struct section *section, char *out, size_t size)
+void section_label(const struct section *section, char *out, size_t size)
 {
 	char name[EXCERPT_SIZE];
 	text_excerpt(name, sizeof name, section->name);

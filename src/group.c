@@ -1,10 +1,13 @@
 /* group.c: a supervisor (SPEC §2.2, §2.5): strategies, the intensity
  * window, escalation, sequential or parallel start and stop.
  *
- * Re-entrancy: starting or stopping a child can report back at once (a fork
- * that fails, a child group with nothing to stop). group_reconcile() never
- * runs inside itself: a nested call marks `again` and the outer call goes
- * round once more. */
+ * One event at a time: a child's report (group_child_event) and the
+ * group's own reports to its parent (or, for the root, to the tree) are
+ * posted to the loop's message queue, never handled inside the transition
+ * that made them. Starting or stopping a child is a direct call down, and
+ * whatever the child reports back at once (a fork that fails, a child group
+ * with nothing to stop) waits in the queue until this group's step is
+ * over: a group is never entered while it is in the middle of a step. */
 #include "group.h"
 
 #include <stdint.h>
@@ -82,12 +85,31 @@ bool group_is_down(const struct group *group)
 
 /* --- children of either kind --- */
 
-/* Down, and no restart timer waiting either. */
-static bool node_is_at_rest(struct node node)
+/* Down, and no restart timer waiting either: at rest for a stop. A start
+ * asks more (for_start): a service that exited for good is not started
+ * again, nor a child whose failure the group has not handled yet (the
+ * report is in the queue: what follows, a restart after its backoff or
+ * giving up, is for the group to decide then). */
+static bool node_is_at_rest(struct node node, bool for_start)
+{
+	if (node.kind == CHILD_SERVICE) {
+		enum service_state state = node.service->state;
+		if (for_start && node.service->failure_pending)
+			return false;
+		return state == SERVICE_STOPPED || state == SERVICE_FAILED ||
+		       (!for_start && state == SERVICE_EXITED);
+	}
+	if (for_start && node.group->failure_pending)
+		return false;
+	return group_is_down(node.group) && !loop_timer_armed(&node.group->backoff_timer);
+}
+
+static void node_failure_handled(struct node node)
 {
 	if (node.kind == CHILD_SERVICE)
-		return service_is_down(node.service) && node.service->state != SERVICE_BACKOFF;
-	return group_is_down(node.group) && !loop_timer_armed(&node.group->backoff_timer);
+		node.service->failure_pending = false;
+	else
+		node.group->failure_pending = false;
 }
 
 static bool node_is_stopping(struct node node)
@@ -112,13 +134,6 @@ static bool node_is_settled(struct node node)
 	if (node.kind == CHILD_SERVICE)
 		return service_is_settled(node.service);
 	return node.group->ready || (node.group->state == GROUP_UP && node.group->phase == PHASE_IDLE);
-}
-
-static bool node_is_idle(struct node node)
-{
-	if (node.kind == CHILD_SERVICE)
-		return node.service->state == SERVICE_STOPPED || node.service->state == SERVICE_FAILED;
-	return group_is_down(node.group) && !loop_timer_armed(&node.group->backoff_timer);
 }
 
 static bool node_wanted(struct node node)
@@ -210,10 +225,15 @@ static unsigned node_restarts(struct node node)
 
 /* --- the group itself --- */
 
+/* To the parent group, or for the root to the tree; through the queue. */
 static void report_to_parent(struct group *group, enum child_event event)
 {
+	if (event == CHILD_FAILED)
+		group->failure_pending = true;
 	if (group->parent != NULL)
 		group_child_event(group->parent, group->index, event);
+	else
+		loop_post(tree_root_event, group, (int)event, 0);
 }
 
 static void update_ready(struct group *group)
@@ -239,8 +259,6 @@ static void update_ready(struct group *group)
 		  "group %s (%zu of %zu required children ready)", now_ready ? "ready" : "not ready",
 		  ready, required);
 	report_to_parent(group, now_ready ? CHILD_READY : CHILD_UNREADY);
-	if (group->parent == NULL)
-		tree_root_ready(group, now_ready);
 }
 
 /* Stop the range from the last child down; true once all of it is down. */
@@ -250,7 +268,7 @@ static bool reconcile_stopping(struct group *group)
 	bool all_down = true;
 	for (size_t i = group->child_count; i-- > group->range_from;) {
 		struct node child = group->children[i];
-		if (node_is_at_rest(child))
+		if (node_is_at_rest(child, false))
 			continue;
 		all_down = false;
 		if (!node_is_stopping(child))
@@ -271,7 +289,7 @@ static bool reconcile_starting(struct group *group)
 		if (!node_wanted(child) || node_is_settled(child))
 			continue;
 		all_settled = false;
-		if (node_is_idle(child))
+		if (node_is_at_rest(child, true))
 			node_start(child);
 		if (sequential)
 			return false;
@@ -279,7 +297,9 @@ static bool reconcile_starting(struct group *group)
 	return all_settled;
 }
 
-static void finish_stopping(struct group *group)
+/* The range is down. Returns true when the group goes on to start it in
+ * the same step (a restart). */
+static bool finish_stopping(struct group *group)
 {
 	switch (group->after) {
 	case AFTER_RESTART:
@@ -287,16 +307,13 @@ static void finish_stopping(struct group *group)
 			node_reset(group->children[i]);
 		group->phase = PHASE_STARTING;
 		group->state = GROUP_STARTING;
-		group->again = true; /* go on to the start in this same pass */
-		return;
+		return true;
 	case AFTER_HOLD:
 		group->phase = PHASE_IDLE;
 		group->state = GROUP_STOPPED;
 		log_event(LOG_LEVEL_INFO, display_name(group), "stopped", "group stopped");
 		report_to_parent(group, CHILD_DOWN);
-		if (group->parent == NULL)
-			tree_root_settled(group, false);
-		return;
+		return false;
 	case AFTER_GIVE_UP:
 		give_up_children(group);
 		group->phase = PHASE_IDLE;
@@ -304,43 +321,34 @@ static void finish_stopping(struct group *group)
 		log_event(LOG_LEVEL_ERROR, display_name(group), "failed", "group failed: %s",
 			  group->reason);
 		report_to_parent(group, CHILD_FAILED);
-		if (group->parent == NULL)
-			tree_root_settled(group, true);
-		return;
+		return false;
 	}
+	return false;
 }
 
-static void reconcile_once(struct group *group)
+/* One pass; returns true when another pass is needed at once. */
+static bool reconcile_once(struct group *group)
 {
 	switch (group->phase) {
 	case PHASE_STOPPING:
-		if (reconcile_stopping(group))
-			finish_stopping(group);
-		return;
+		return reconcile_stopping(group) && finish_stopping(group);
 	case PHASE_STARTING:
 		if (reconcile_starting(group)) {
 			group->phase = PHASE_IDLE;
 			group->state = GROUP_UP;
 			log_event(LOG_LEVEL_DEBUG, display_name(group), "up", "all children started");
 		}
-		return;
+		return false;
 	case PHASE_IDLE:
-		return;
+		return false;
 	}
+	return false;
 }
 
 void group_reconcile(struct group *group)
 {
-	if (group->busy) {
-		group->again = true;
-		return;
-	}
-	group->busy = true;
-	do {
-		group->again = false;
-		reconcile_once(group);
-	} while (group->again);
-	group->busy = false;
+	while (reconcile_once(group))
+		;
 	update_ready(group);
 }
 
@@ -425,10 +433,14 @@ static void handle_backoff_elapsed(struct group *group, size_t index)
 	begin_strategy_restart(group);
 }
 
-void group_child_event(struct group *group, size_t index, enum child_event event)
+/* A child's report, delivered from the queue. */
+static void deliver_child_event(void *target, int what, size_t index)
 {
+	struct group *group = target;
+	enum child_event event = (enum child_event)what;
 	switch (event) {
 	case CHILD_FAILED:
+		node_failure_handled(group->children[index]);
 		handle_failure(group, index);
 		break;
 	case CHILD_BACKOFF_ELAPSED:
@@ -441,6 +453,11 @@ void group_child_event(struct group *group, size_t index, enum child_event event
 		break;
 	}
 	group_reconcile(group);
+}
+
+void group_child_event(struct group *group, size_t index, enum child_event event)
+{
+	loop_post(deliver_child_event, group, (int)event, index);
 }
 
 void group_start(struct group *group)

@@ -4,9 +4,10 @@
  * A group runs at most one phase at a time: STOPPING a range of children
  * (from range_from to the last, in reverse order; one at a time or all at
  * once) and then, as `after` says, STARTING the same range in order, holding
- * it down, or giving up. Every child event calls group_reconcile(), which
- * looks at the children and does the next step: level-triggered, so an
- * event that arrives in any phase is handled by the same code. */
+ * it down, or giving up. Every child event, delivered from the loop's
+ * queue, calls group_reconcile(), which looks at the children and does the
+ * next step: level-triggered, so an event that arrives in any phase is
+ * handled by the same code. */
 #ifndef TEND_GROUP_H
 #define TEND_GROUP_H
 
@@ -55,7 +56,7 @@ struct group {
 	size_t pending_from;  /* a strategy restart waits from here; SIZE_MAX: none */
 	bool wanted_up;
 	bool ready;
-	bool busy, again; /* group_reconcile() re-entrancy */
+	bool failure_pending; /* CHILD_FAILED posted, not yet handled by the parent */
 	struct intensity window;
 	unsigned restarts;    /* times this group itself was restarted */
 	unsigned consecutive; /* for its own backoff */
@@ -74,7 +75,8 @@ void group_free(struct group *group);
 void group_start(struct group *group);
 /* Stop the whole group and hold it down; CHILD_DOWN goes to the parent. */
 void group_stop(struct group *group);
-/* A child reports an event. */
+/* A child reports an event: posted to the loop's queue, handled once the
+ * reporting transition is over (never inside it). */
 void group_child_event(struct group *group, size_t index, enum child_event event);
 /* Run the current phase one step further. */
 void group_reconcile(struct group *group);

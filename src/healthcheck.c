@@ -80,6 +80,14 @@ static void trim_output(struct health_state *state)
 	state->has_output = true;
 }
 
+/* The verdict, delivered from the loop's queue: it may step the service,
+ * which a reaper callback must never do itself. */
+static void deliver_result(void *target, int passed, size_t index)
+{
+	(void)index;
+	health_check_result(target, passed != 0);
+}
+
 static void on_check_exit(void *context, pid_t pid, struct exit_status status)
 {
 	struct health_state *state = context;
@@ -106,7 +114,7 @@ static void on_check_exit(void *context, pid_t pid, struct exit_status status)
 	/* The next check is due one interval after this one ended; scheduled
 	 * before the verdict, which may stop the service (and cancel it). */
 	check_schedule(state, config->check_interval_ms);
-	health_check_result(state, passed);
+	loop_post(deliver_result, state, passed, 0);
 }
 
 static void start_check(struct health_state *state)

@@ -187,6 +187,9 @@ static void put(const char *line, size_t length)
 	batch.lines++;
 }
 
+/* What follows the message in a JSON line: `"}` and the newline. */
+enum { JSON_END = 3 };
+
 static size_t format_line(char *line, size_t size, enum log_level level, const char *service,
 			  const char *event, const char *message)
 {
@@ -205,8 +208,11 @@ static size_t format_line(char *line, size_t size, enum log_level level, const c
 		line_put(line, &length, size, "\"event\":\"", false);
 		line_put(line, &length, size, event, true);
 		line_put(line, &length, size, "\",\"msg\":\"", false);
-		line_put(line, &length, size, message, true);
-		line_put(line, &length, size, "\"}", false);
+		/* The message is cut inside the string, never the closing
+		 * quote and brace: a line is always one whole JSON object. */
+		line_put(line, &length, size - JSON_END, message, true);
+		memcpy(line + length, "\"}", 2);
+		length += 2;
 	} else {
 		length = (size_t)snprintf(line, size, "%s tend %s %s", time_text,
 					  level_names[level], event);

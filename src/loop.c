@@ -4,7 +4,8 @@
  * is all there is to wait for, through that watch's callback); the wait's timeout is the earliest
  * deadline (none armed: wait forever, so an idle tend never wakes); a watch
  * removed by a callback is also removed from the batch of events being
- * dispatched, so no callback ever sees a freed watch. */
+ * dispatched, so no callback ever sees a freed watch; messages posted by a
+ * callback are delivered as soon as it returns, before the next one runs. */
 #include "loop.h"
 
 #include <errno.h>
@@ -18,6 +19,13 @@
 
 enum { EVENT_BATCH = 64, TIMERS_PER_TURN = 4096 };
 
+struct message {
+	message_handler *handler;
+	void *target;
+	size_t index;
+	int what;
+};
+
 static struct {
 	int epoll_fd;
 	bool running;
@@ -29,6 +37,9 @@ static struct {
 	int batch_count;
 	size_t watch_count;     /* active watches */
 	struct watch *blocker;  /* the last may_block watch added */
+	struct message *messages; /* a ring of queued messages */
+	size_t message_head, message_count, message_capacity;
+	bool delivering;
 } loop = { .epoll_fd = -1 };
 
 int loop_init(void)
@@ -48,6 +59,59 @@ void loop_close(void)
 	free(loop.heap);
 	loop.heap = NULL;
 	loop.heap_count = loop.heap_capacity = 0;
+	free(loop.messages);
+	loop.messages = NULL;
+	loop.message_head = loop.message_count = loop.message_capacity = 0;
+}
+
+int loop_reserve_messages(size_t count)
+{
+	if (count <= loop.message_capacity)
+		return 0;
+	struct message *grown = malloc(count * sizeof *grown);
+	if (grown == NULL)
+		return -1;
+	/* Unroll the ring into the new block, oldest first. */
+	for (size_t i = 0; i < loop.message_count; i++)
+		grown[i] = loop.messages[(loop.message_head + i) % loop.message_capacity];
+	free(loop.messages);
+	loop.messages = grown;
+	loop.message_head = 0;
+	loop.message_capacity = count;
+	return 0;
+}
+
+int loop_post(message_handler *handler, void *target, int what, size_t index)
+{
+	if (loop.message_count == loop.message_capacity &&
+	    loop_reserve_messages(loop.message_capacity ? loop.message_capacity * 2 : 64) < 0) {
+		log_error("out of memory for the message queue: delivering at once");
+		handler(target, what, index);
+		return -1;
+	}
+	size_t tail = (loop.message_head + loop.message_count) % loop.message_capacity;
+	loop.messages[tail] = (struct message){ handler, target, index, what };
+	loop.message_count++;
+	return 0;
+}
+
+size_t loop_deliver(void)
+{
+	/* A delivery that calls loop_deliver() would break the order: the
+	 * outer round goes on with what the inner one would have done. */
+	if (loop.delivering)
+		return 0;
+	loop.delivering = true;
+	size_t delivered = 0;
+	while (loop.message_count > 0) {
+		struct message message = loop.messages[loop.message_head];
+		loop.message_head = (loop.message_head + 1) % loop.message_capacity;
+		loop.message_count--;
+		message.handler(message.target, message.what, message.index);
+		delivered++;
+	}
+	loop.delivering = false;
+	return delivered;
 }
 
 static int watch_control(struct watch *watch, int operation, uint32_t events)
@@ -180,6 +244,7 @@ static void fire_due_timers(void)
 			break;
 		loop_timer_cancel(timer);
 		timer->callback(timer);
+		loop_deliver();
 		if (!loop.running)
 			return;
 	}
@@ -204,6 +269,9 @@ int loop_run(void)
 	 * split into steps with zero-delay timers lets the events between the
 	 * steps in. */
 	while (loop.running) {
+		loop_deliver(); /* what was posted before the loop ran, or by a wait of our own */
+		if (!loop.running)
+			break;
 		log_flush(); /* before any wait: nothing logged waits with us */
 		if (loop.blocker != NULL && loop.blocker->may_block && loop.watch_count == 1 &&
 		    loop.heap_count == 0) {
@@ -217,8 +285,10 @@ int loop_run(void)
 		loop.batch_count = count > 0 ? count : 0;
 		for (int i = 0; i < loop.batch_count && loop.running; i++) {
 			struct watch *watch = loop.batch[i].data.ptr;
-			if (watch != NULL)
+			if (watch != NULL) {
 				watch->callback(watch, loop.batch[i].events);
+				loop_deliver();
+			}
 		}
 		loop.batch_count = 0;
 		if (loop.running)
@@ -229,5 +299,4 @@ int loop_run(void)
 }
 
 void loop_stop(void) { loop.running = false; }
-int64_t loop_now(void) { return loop.now; }
-void loop_woke(void) { loop.now = monotonic_ms(); }
+int64_t loop_now(void) { return monotonic_ms(); }

@@ -26,10 +26,8 @@ struct watch {
 /* The events a may_block watch's callback gets instead of epoll's when it
  * is the only thing the loop waits for (one active watch, no deadline): no
  * event is known, and the callback itself may wait for its input (single
- * mode: rt_sigtimedwait), then must call loop_woke() before it acts, so that
- * loop_now() (and every deadline armed from it) is the time of the wake-up,
- * not of the turn before the wait. This saves the epoll_wait on every
- * wake-up of single-command mode, which has only its signals to wait for. */
+ * mode: rt_sigtimedwait). This saves the epoll_wait on every wake-up of
+ * single-command mode, which has only its signals to wait for. */
 #define LOOP_MAY_BLOCK (1u << 29)
 
 struct timer;
@@ -63,12 +61,34 @@ static inline bool loop_timer_armed(const struct timer *timer)
 	return timer->heap_index != 0;
 }
 
+/* Messages: how one state machine tells another what happened, one event
+ * at a time (STYLE 11). A callback that learns something another machine
+ * must act on (a child exited, a service failed, a group settled) posts a
+ * message instead of calling up into that machine; the loop delivers the
+ * messages in the order they were posted, each after the transition that
+ * posted it has finished, before it waits again. A delivery may post more
+ * (delivered in the same round). Calls down (a group starting or stopping
+ * its child) stay direct: only reports go through the queue, so no
+ * machine is ever entered while it is in the middle of a transition. */
+typedef void message_handler(void *target, int what, size_t index);
+/* Queue handler(target, what, index). Returns 0, or -1 when no memory can
+ * be had for the queue: then the message is delivered at once (logged), as
+ * the lesser evil than losing it. */
+int loop_post(message_handler *handler, void *target, int what, size_t index);
+/* Make room for count queued messages at once. Returns 0 or -1. */
+int loop_reserve_messages(size_t count);
+/* Deliver every queued message, and those they post, in order. The loop
+ * calls it after each callback; a caller outside the loop (tree setup,
+ * tests) calls it to finish what it started. Returns how many it
+ * delivered. */
+size_t loop_deliver(void);
+
 /* Run until loop_stop() is called. Returns 0. */
 int loop_run(void);
 void loop_stop(void);
-/* The time the current turn of the loop started (cheap "now"). */
+/* The monotonic clock now, in ms. Always read fresh (a vDSO call), never
+ * the time a turn began: a deadline armed after a long callback, a blocking
+ * wait or the config load counts from the moment it is armed. */
 int64_t loop_now(void);
-/* A LOOP_MAY_BLOCK callback's wait returned: the turn starts now. */
-void loop_woke(void);
 
 #endif

@@ -2,6 +2,7 @@
  * problem say exactly what and exit with a distinct status. Once the loop
  * runs, nothing exits on a runtime error. */
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +17,22 @@
 #include "signals.h"
 #include "single.h"
 #include "tree.h"
+
+/* Started with fd 0, 1 or 2 closed, the next fd tend opens (its signalfd)
+ * would take that number, and services would start without a stdin (or
+ * write their output into tend's epoll). /dev/null goes in each gap first
+ * thing; open() returns the lowest free fd, which is the gap. Not
+ * close-on-exec: the children inherit it as their standard fd. */
+static void open_missing_standard_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		int opened = open("/dev/null", O_RDWR | O_NOCTTY);
+		if (opened >= 0 && opened != fd)
+			close(opened); /* cannot happen: the lower fds are open */
+	}
+}
 
 static bool invoked_as_tendctl(const char *argv0)
 {
@@ -56,6 +73,7 @@ static int become_subreaper(void)
 int main(int argc, char **argv)
 {
 	pid_t parent_at_start = getppid();
+	open_missing_standard_fds();
 	if (argc > 0 && invoked_as_tendctl(argv[0]))
 		return ctl_main(argc, argv);
 	if (argc > 1 && strcmp(argv[1], "ctl") == 0)

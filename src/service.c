@@ -53,6 +53,10 @@ bool service_is_down(const struct service *service)
 
 bool service_is_settled(const struct service *service)
 {
+	/* A oneshot settles only by succeeding (it is then ready): one that
+	 * failed for good holds back the children after it (SPEC §2.2). */
+	if (service->config->type == SERVICE_ONESHOT)
+		return service->ready;
 	return service->ready || service->state == SERVICE_EXITED;
 }
 
@@ -142,18 +146,43 @@ const char *service_reason(const struct service *service, char *buffer, size_t s
 
 static void tell_group(struct service *service, enum child_event event)
 {
+	if (event == CHILD_FAILED)
+		service->failure_pending = true;
 	group_child_event(service->parent, service->index, event);
+}
+
+static void deliver_event(void *target, int what, size_t index)
+{
+	(void)index;
+	service_step(target, (enum service_event)what);
+}
+
+/* Feed an event once the current transition is over (from the queue). */
+static void post_event(struct service *service, enum service_event event)
+{
+	loop_post(deliver_event, service, (int)event, 0);
 }
 
 void service_signal(struct service *service, int signal_number, bool whole_group)
 {
-	if (service->pid <= 0)
+	/* The process group is signalled by its id, which the kernel gives to
+	 * no new process while any member of the group is left; the leader by
+	 * its pid only while it is not reaped (pid is cleared at the reap), so
+	 * a reused pid is never hit. */
+	if (whole_group && service->process_group > 0 &&
+	    kill(-service->process_group, signal_number) == 0)
 		return;
-	if (whole_group && kill(-service->pid, signal_number) == 0)
+	if (service->pid <= 0)
 		return;
 	if (kill(service->pid, signal_number) < 0 && errno != ESRCH)
 		log_event(LOG_LEVEL_WARN, service->config->name, "signal", "cannot send %s: %s",
 			  signal_name(signal_number), strerror(errno));
+}
+
+/* Whether anything is left in the process group the leader made. */
+static bool process_group_alive(const struct service *service)
+{
+	return service->process_group > 0 && kill(-service->process_group, 0) == 0;
 }
 
 static void close_watch(struct watch *watch)
@@ -174,6 +203,7 @@ static void close_watch(struct watch *watch)
 enum { SPAWNS_IN_FLIGHT = 64 };
 
 static void start_queued(struct timer *timer);
+static void stop_timeout(struct service *service);
 
 static struct {
 	unsigned in_flight;
@@ -220,31 +250,31 @@ static void close_report(struct service *service)
 		loop_timer_set(&spawns.timer, loop_now());
 }
 
-/* The spawn report: EOF means exec succeeded; a report says which stage
- * failed. Called from the loop and, once more, when the process exits. */
-static void read_report(struct service *service)
+/* The spawn report: 0 at EOF (exec succeeded), 1 when a stage failed (the
+ * reason is kept and logged), -1 when nothing is there yet. */
+static int read_report(struct service *service)
 {
 	enum spawn_stage stage;
 	int error;
 	int result = service->report.fd < 0 ? -1 : spawn_read_report(service->report.fd, &stage, &error);
 	if (result < 0)
-		return;
+		return -1;
 	close_report(service);
-	if (result == 0) {
-		service_step(service, EVENT_EXEC_DONE);
-		return;
-	}
+	if (result == 0)
+		return 0;
 	/* The log gets the whole message; the reason kept for status is
 	 * shorter (a long path loses its tail there, never the errno text). */
 	set_spawn_reason(service, REASON_SPAWN_FAILED, stage, error);
 	log_event(LOG_LEVEL_ERROR, service->config->name, "exec", "cannot run %s: %s failed: %s",
 		  service->config->argv[0], spawn_stage_name(stage), strerror(error));
+	return 1;
 }
 
 static void on_report(struct watch *watch, uint32_t events)
 {
 	(void)events;
-	read_report(watch->context);
+	if (read_report(watch->context) == 0)
+		service_step(watch->context, EVENT_EXEC_DONE);
 }
 
 /* ready = fd:N: the first newline means ready; the bytes are thrown away,
@@ -266,13 +296,17 @@ static void on_readiness(struct watch *watch, uint32_t events)
 		close_watch(watch); /* closed without a newline: never ready */
 }
 
+/* From the reaper: keep the facts, forget the pid at once (it may be
+ * reused from now on), and let the state machine act once the reaper is
+ * done: a reaper callback never enters a state machine. */
 static void on_exit_status(void *context, pid_t pid, struct exit_status status)
 {
 	struct service *service = context;
 	(void)pid;
 	service->last_exit = status;
 	service->has_exited = true;
-	service_step(service, EVENT_EXIT);
+	service->pid = 0;
+	post_event(service, EVENT_EXIT);
 }
 
 static void on_timer(struct timer *timer)
@@ -299,9 +333,21 @@ static void set_state(struct service *service, enum service_state state)
 	service->state = state;
 }
 
-static void arm(struct service *service, int64_t delay_ms)
+/* Returns 0, or -1 when the timer cannot be armed (no memory; logged). */
+static int arm(struct service *service, int64_t delay_ms)
 {
-	loop_timer_set(&service->timer, loop_now() + delay_ms);
+	return loop_timer_set(&service->timer, loop_now() + delay_ms);
+}
+
+/* A child we cannot supervise (no room to register its pid): kill it
+ * before anything learns its pid; the reaper collects it as an orphan. */
+static void abandon_child(struct service *service, pid_t pid)
+{
+	if (kill(pid, SIGKILL) < 0)
+		log_error("cannot kill unregistered pid %d: %s", (int)pid, strerror(errno));
+	set_spawn_reason(service, REASON_CANNOT_START, SPAWN_STAGE_FORK, ENOMEM);
+	set_state(service, SERVICE_STOPPED);
+	tell_group(service, CHILD_FAILED);
 }
 
 static void spawn_process(struct service *service)
@@ -317,21 +363,32 @@ static void spawn_process(struct service *service)
 		tell_group(service, CHILD_FAILED);
 		return;
 	}
-	service->pid = launch.result.pid;
-	service->started_at = loop_now();
 	service->report.fd = launch.result.report_fd;
 	if (service->report.fd >= 0)
 		spawns.in_flight++;
 	service->readiness.fd = launch.readiness_fd;
-	reaper_watch(service->pid, on_exit_status, service);
+	if (reaper_watch(launch.result.pid, on_exit_status, service) < 0) {
+		close_report(service);
+		close_watch(&service->readiness);
+		abandon_child(service, launch.result.pid);
+		return;
+	}
+	service->pid = service->process_group = launch.result.pid;
+	service->started_at = loop_now();
 	health_process_started(service);
-	loop_watch_add(&service->report, EPOLLIN);
-	if (service->readiness.fd >= 0)
-		loop_watch_add(&service->readiness, EPOLLIN);
 	set_state(service, SERVICE_STARTING);
-	if (service->config->start_timeout_ms > 0)
-		arm(service, service->config->start_timeout_ms);
 	log_event(LOG_LEVEL_INFO, service->config->name, "start", "pid %d", (int)service->pid);
+	if (service->report.fd >= 0 && loop_watch_add(&service->report, EPOLLIN) < 0) {
+		/* Not knowing when exec is done must not leave it starting for
+		 * ever: take it as done; an exec failure still shows in its
+		 * exit, and the report is read then. */
+		post_event(service, EVENT_EXEC_DONE);
+	}
+	if (service->readiness.fd >= 0 && loop_watch_add(&service->readiness, EPOLLIN) < 0)
+		close_watch(&service->readiness); /* never ready: the start-timeout decides */
+	if (service->config->start_timeout_ms > 0 && arm(service, service->config->start_timeout_ms) < 0)
+		log_event(LOG_LEVEL_WARN, service->config->name, "timeout",
+			  "start-timeout not armed: the service may stay starting");
 }
 
 static void start_process(struct service *service)
@@ -402,10 +459,11 @@ static void begin_stop_with(struct service *service, int signal_number, bool who
 	health_process_stopping(service);
 	service_signal(service, signal_number, whole_group);
 	service_signal(service, SIGCONT, whole_group); /* a stopped process cannot act on it */
-	arm(service, config->stop_timeout_ms);
 	log_event(LOG_LEVEL_INFO, config->name, "stop", "sent %s to pid %d%s",
-		  signal_name(signal_number), (int)service->pid,
+		  signal_name(signal_number), (int)service->process_group,
 		  whole_group ? " and its process group" : "");
+	if (arm(service, config->stop_timeout_ms) < 0)
+		stop_timeout(service); /* no deadline to wait for: SIGKILL now */
 }
 
 static void begin_stop(struct service *service)
@@ -426,7 +484,9 @@ static void stop_failing(struct service *service, enum service_reason reason)
 }
 
 /* The process is gone: drop what belonged to it. Leftover members of its
- * process group get SIGTERM, so a restarted service does not meet them. */
+ * process group get SIGTERM, so a restarted service does not meet them.
+ * A report still unread is read for its failure facts only: a process
+ * that is gone is never declared ready. */
 static void forget_process(struct service *service)
 {
 	char description[64];
@@ -435,15 +495,17 @@ static void forget_process(struct service *service)
 	close_watch(&service->readiness);
 	health_process_ended(service);
 	loop_timer_cancel(&service->timer);
-	if (service->config->kill_group)
-		kill(-service->pid, SIGTERM);
+	if (service->config->kill_group && service->process_group > 0 &&
+	    kill(-service->process_group, SIGTERM) < 0 && errno != ESRCH)
+		log_event(LOG_LEVEL_WARN, service->config->name, "signal",
+			  "cannot terminate its process group: %s", strerror(errno));
 	bool expected = service->state == SERVICE_STOPPING ||
 			service_exit_is_success(service->config, service->last_exit);
 	log_event(expected ? LOG_LEVEL_INFO : LOG_LEVEL_WARN,
-		  service->config->name, "exit", "pid %d %s after %lld ms", (int)service->pid,
+		  service->config->name, "exit", "pid %d %s after %lld ms", (int)service->process_group,
 		  exit_status_describe(service->last_exit, description, sizeof description),
 		  (long long)(loop_now() - service->started_at));
-	service->pid = 0;
+	service->pid = service->process_group = 0;
 }
 
 /* The process ended on its own (not stopped by tend). */
@@ -461,7 +523,7 @@ static void handle_exit(struct service *service)
 		set_state(service, SERVICE_EXITED);
 		tell_group(service, CHILD_EXITED);
 		if (config->main)
-			tree_main_ended(service);
+			loop_post(tree_main_ended, service, 0, 0);
 		return;
 	}
 	exit_status_describe(service->last_exit, description, sizeof description);
@@ -477,7 +539,7 @@ static void handle_exit(struct service *service)
 	set_state(service, SERVICE_EXITED);
 	tell_group(service, CHILD_EXITED);
 	if (config->main)
-		tree_main_ended(service);
+		loop_post(tree_main_ended, service, 0, 0);
 }
 
 static void finish_stop(struct service *service)
@@ -499,18 +561,19 @@ static void finish_stop(struct service *service)
  * the stop deadline, not abandoned: until then the stop goes on. */
 static void leader_exited_while_stopping(struct service *service)
 {
-	if (service->killed || kill(-service->pid, 0) < 0) {
+	if (service->killed || !process_group_alive(service)) {
 		finish_stop(service);
 		return;
 	}
 	service->lingering = true;
 	log_event(LOG_LEVEL_INFO, service->config->name, "stop",
-		  "pid %d exited; waiting for the rest of its process group", (int)service->pid);
+		  "pid %d exited; waiting for the rest of its process group",
+		  (int)service->process_group);
 }
 
 void service_check_lingering(struct service *service)
 {
-	if (service->lingering && kill(-service->pid, 0) < 0)
+	if (service->lingering && !process_group_alive(service))
 		finish_stop(service);
 }
 
@@ -542,7 +605,8 @@ static void stop_timeout(struct service *service)
 static void enter_backoff(struct service *service)
 {
 	set_state(service, SERVICE_BACKOFF);
-	arm(service, service->backoff_delay_ms);
+	if (arm(service, service->backoff_delay_ms) < 0)
+		post_event(service, EVENT_TIMER); /* no timer: restart without the delay */
 }
 
 static void impossible(struct service *service, enum service_event event)

@@ -57,7 +57,9 @@ struct service {
 	bool has_exited;
 	bool lingering;    /* stopping: the leader exited, its group has not */
 	bool queued;       /* starting, waiting for a spawn slot (no pid yet) */
-	pid_t pid;
+	bool failure_pending; /* CHILD_FAILED posted, not yet handled by the group */
+	pid_t pid;           /* the leader while it is not reaped; 0 after */
+	pid_t process_group; /* the leader's group id: its members may outlive it */
 	struct service *queue_next; /* the spawn queue, while queued */
 	struct watch report;    /* spawn report pipe */
 	struct watch readiness; /* ready = fd:N pipe */

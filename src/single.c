@@ -31,7 +31,7 @@ static struct {
 	struct exit_status status;
 	int exit_code;
 	struct watch signals;
-	struct watch report;
+	int report_fd;
 	struct sweeper sweeper;
 } single;
 
@@ -51,43 +51,46 @@ static void finish(void)
 	loop_stop();
 }
 
-static void check_report(void)
+/* The spawn report is read once, when the child is reaped: a failed setup
+ * stage ends the child at once, so its exit is as early as the report, and
+ * with no watch on the report there is nothing that could fail to be
+ * added (and the loop has only its signals to wait for). */
+static void read_report(void)
 {
 	enum spawn_stage stage;
 	int error;
-	if (single.report.fd < 0)
+	if (single.report_fd < 0)
 		return;
-	int result = spawn_read_report(single.report.fd, &stage, &error);
-	if (result < 0)
-		return; /* nothing yet */
-	if (result == 1)
+	if (spawn_read_report(single.report_fd, &stage, &error) == 1)
 		log_event(LOG_LEVEL_ERROR, NULL, "exec", "cannot run %s: %s failed: %s",
 			  single.options->command[0], spawn_stage_name(stage), strerror(error));
-	loop_watch_remove(&single.report);
-	close(single.report.fd);
-	single.report.fd = -1;
+	close(single.report_fd);
+	single.report_fd = -1;
 }
 
-static void on_report(struct watch *watch, uint32_t events)
+/* The child is gone: terminate what it left, or finish if nothing is.
+ * Delivered from the queue: the sweeper reaps, and must not run inside the
+ * reaper's callback. */
+static void child_gone(void *target, int what, size_t index)
 {
-	(void)watch;
-	(void)events;
-	check_report();
+	(void)target;
+	(void)what;
+	(void)index;
+	sweeper_start(&single.sweeper, single.options->grace_ms);
 }
 
 static void on_child_exit(void *context, pid_t pid, struct exit_status status)
 {
 	(void)context;
 	char description[64];
-	check_report();
+	read_report();
 	single.status = status;
 	single.exit_code = options_map_exit_code(single.options, exit_status_shell_code(status));
 	log_event(LOG_LEVEL_DEBUG, NULL, "exit", "child %d: %s", (int)pid,
 		  exit_status_describe(status, description, sizeof description));
-	single.child = 0;
-	/* The child is gone: terminate what it left, or finish if nothing is. */
+	single.child = 0; /* reaped: never signalled again */
 	single.phase = PHASE_DRAINING;
-	sweeper_start(&single.sweeper, single.options->grace_ms);
+	loop_post(child_gone, NULL, 0, 0);
 }
 
 static void forward(int signal_number)
@@ -102,6 +105,8 @@ static void forward(int signal_number)
 /* One signal other than SIGCHLD: forward it, unless it is not the child's. */
 static void take(int number, pid_t sender)
 {
+	if (number == SIGPIPE && sender == single.self)
+		return; /* ours (see single_should_forward): logging it would raise another */
 	if (single.phase == PHASE_RUNNING && single_should_forward(number, sender, single.self))
 		forward(number);
 	else
@@ -120,7 +125,6 @@ static void on_signal(struct watch *watch, uint32_t events)
 		/* The loop has nothing else to wait for: wait for one signal. */
 		pid_t sender = 0;
 		int number = signals_wait(&sender);
-		loop_woke(); /* the wait was ours: deadlines count from now */
 		if (number < 0) {
 			/* Never spin on a failing wait: back to epoll for good. */
 			log_warn("cannot wait for signals: %s", strerror(errno));
@@ -156,11 +160,13 @@ static int start_child(void)
 			  strerror(result.error));
 		return -1;
 	}
-	single.child = result.pid;
-	single.report = (struct watch){ .fd = result.report_fd, .callback = on_report };
-	if (loop_watch_add(&single.report, EPOLLIN) < 0 ||
-	    reaper_watch(result.pid, on_child_exit, NULL) < 0)
+	single.report_fd = result.report_fd;
+	/* Cannot fail: room for it was made before the fork. */
+	if (reaper_watch(result.pid, on_child_exit, NULL) < 0) {
+		kill(result.pid, SIGKILL); /* cannot supervise it: do not leave it */
 		return -1;
+	}
+	single.child = result.pid;
 	log_event(LOG_LEVEL_DEBUG, NULL, "start", "%s: pid %d", single.options->command[0],
 		  (int)result.pid);
 	return 0;
@@ -172,18 +178,19 @@ int single_run(const struct options *options, int signal_fd)
 	single.self = getpid();
 	single.phase = PHASE_RUNNING;
 	single.exit_code = 1;
+	single.report_fd = -1;
 	sweeper_init(&single.sweeper, finish);
 	single.signals = (struct watch){ .fd = signal_fd, .callback = on_signal,
 					 .may_block = true };
-	if (loop_watch_add(&single.signals, EPOLLIN) < 0)
+	if (loop_watch_add(&single.signals, EPOLLIN) < 0 || reaper_reserve(1) < 0 ||
+	    loop_reserve_messages(4) < 0)
 		return 1;
 	/* Children we inherited from whoever exec'd us are reaped, never taken
 	 * for the command. */
 	reaper_collect(NULL);
 	if (start_child() < 0) {
-		if (single.child <= 0)
-			return 1;
-		kill(single.child, SIGKILL); /* cannot supervise it: do not leave it */
+		loop_watch_remove(&single.signals);
+		return 1;
 	}
 	/* The child has its working directory (the image's WORKDIR); tend
 	 * itself lets go of it, so it never keeps a mount busy. */
@@ -191,8 +198,8 @@ int single_run(const struct options *options, int signal_fd)
 		log_warn("cannot change to /: %s", strerror(errno));
 	loop_run();
 	sweeper_cancel(&single.sweeper);
-	if (single.report.fd >= 0)
-		close(single.report.fd);
+	if (single.report_fd >= 0)
+		close(single.report_fd);
 	loop_watch_remove(&single.signals);
 	return single.exit_code;
 }

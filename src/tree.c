@@ -45,6 +45,7 @@ static struct {
 	struct timer drain_timer, deadline_timer;
 	struct sweeper sweeper;
 	enum tree_phase phase;
+	pid_t self; /* getpid(), once */
 	bool root_failed;
 	struct service *main_service;
 } tree;
@@ -142,9 +143,9 @@ static void begin_shutdown(const char *why)
 	stop_root();
 }
 
-void tree_root_settled(struct group *root, bool failed)
+/* The root is down after a stop, or has given up. */
+static void root_settled(bool failed)
 {
-	(void)root;
 	if (tree.phase == TREE_STOPPING || tree.phase == TREE_DRAINING) {
 		sweep_leftovers();
 		return;
@@ -164,14 +165,32 @@ void tree_root_settled(struct group *root, bool failed)
 	sweep_leftovers();
 }
 
-void tree_root_ready(struct group *root, bool ready)
+void tree_root_event(void *root, int what, size_t index)
 {
 	(void)root;
-	healthfiles_set_ready(ready && !tree_shutting_down());
+	(void)index;
+	switch ((enum child_event)what) {
+	case CHILD_DOWN:
+		root_settled(false);
+		return;
+	case CHILD_FAILED:
+		root_settled(true);
+		return;
+	case CHILD_READY:
+	case CHILD_UNREADY:
+		healthfiles_set_ready(what == CHILD_READY && !tree_shutting_down());
+		return;
+	case CHILD_EXITED:
+	case CHILD_BACKOFF_ELAPSED:
+		return; /* a group never reports these */
+	}
 }
 
-void tree_main_ended(struct service *service)
+void tree_main_ended(void *target, int what, size_t index)
 {
+	struct service *service = target;
+	(void)what;
+	(void)index;
 	char description[64];
 	log_event(LOG_LEVEL_INFO, service->config->name, "main", "main service ended (%s)",
 		  exit_status_describe(service->last_exit, description, sizeof description));
@@ -193,6 +212,10 @@ static void forward_to_main(int signal_number)
 static void handle_signal(const struct signalfd_siginfo *info)
 {
 	int number = (int)info->ssi_signo;
+	/* A write to a stderr nobody reads raises SIGPIPE in tend itself.
+	 * Logging it would write again and raise another: dropped silently. */
+	if (number == SIGPIPE && (pid_t)info->ssi_pid == tree.self)
+		return;
 	switch (number) {
 	case SIGTERM:
 	case SIGINT:
@@ -273,7 +296,8 @@ static int build(void)
 	 * is allocated now, before the loader's scratch memory is trimmed:
 	 * growing it later would leave holes behind in resident memory. */
 	size_t timers = config->service_count + config->group_count + 8;
-	if (loop_reserve_timers(timers) < 0 || reaper_reserve(config->service_count + 1) < 0)
+	if (loop_reserve_timers(timers) < 0 || reaper_reserve(config->service_count + 1) < 0 ||
+	    loop_reserve_messages(2 * timers + 64) < 0)
 		return -1;
 	for (size_t i = 0; i < config->service_count; i++)
 		if (launch_reserve(&config->services[i], environ) < 0)
@@ -333,6 +357,7 @@ int tree_run(const struct options *options, int signal_fd)
 {
 	memset(&tree, 0, sizeof tree);
 	tree.options = options;
+	tree.self = getpid();
 	tree.config = load(options);
 	if (tree.config == NULL)
 		return 2;

@@ -3,6 +3,7 @@
 #define TEND_TREE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "options.h"
 
@@ -14,13 +15,15 @@ int tree_run(const struct options *options, int signal_fd);
 struct service;
 struct group;
 
-/* Called by the root group when it is down (after a stop) or has given up. */
-void tree_root_settled(struct group *root, bool failed);
-/* Called by the root group when its readiness changes. */
-void tree_root_ready(struct group *root, bool ready);
+/* The root group's reports (a message handler: the root posts them, with
+ * what = enum child_event): CHILD_DOWN once it is down after a stop,
+ * CHILD_FAILED once it has given up, CHILD_READY/UNREADY as its readiness
+ * changes. */
+void tree_root_event(void *root, int what, size_t index);
 /* True once a shutdown has begun (or the root gave up): no more restarts. */
 bool tree_shutting_down(void);
-/* Called by a service with `main = yes` when it ended for good. */
-void tree_main_ended(struct service *service);
+/* A service with `main = yes` ended for good (a message handler: the
+ * service posts it). */
+void tree_main_ended(void *service, int what, size_t index);
 
 #endif

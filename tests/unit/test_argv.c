@@ -78,6 +78,11 @@ START_TEST(test_instance_number)
 		     (const char *[]){"worker", "--id=7", "7", "n7", "100%", NULL});
 	assert_split("w %i", 0, (const char *[]){"w", "0", NULL});
 	assert_split("w \\%i", 3, (const char *[]){"w", "%i", NULL});
+	/* any other % is kept as written (SPEC §2.3) */
+	assert_split("date +%s", 1, (const char *[]){"date", "+%s", NULL});
+	assert_split("printf '%s %d' 100% %", 2,
+		     (const char *[]){"printf", "%s %d", "100%", "%", NULL});
+	assert_split("x %%s %%i %i%s", 4, (const char *[]){"x", "%s", "%i", "4%s", NULL});
 }
 END_TEST
 
@@ -87,8 +92,8 @@ START_TEST(test_errors)
 	assert_split_fails("echo \"open", "unterminated double quote");
 	assert_split_fails("echo \"open\\", "unterminated double quote");
 	assert_split_fails("echo trailing\\", "trailing backslash");
-	assert_split_fails("echo %x", "unknown %-escape (only %i and %% are allowed)");
-	assert_split_fails("echo 100%", "unknown %-escape (only %i and %% are allowed)");
+	assert_split_fails("\"\"", "empty program name (the first word is \"\")");
+	assert_split_fails("'' x", "empty program name (the first word is \"\")");
 	assert_split_fails("", "empty command");
 	assert_split_fails("   \t ", "empty command");
 }

@@ -186,8 +186,7 @@ START_TEST(test_empty_file_and_default_model)
 	ck_assert_uint_eq(config->service_count, 0);
 	ck_assert_uint_eq(config->groups[0].child_count, 0);
 	config_free(config);
-	config = config_new_default();
-	ck_assert_ptr_nonnull(config);
+	config = load_ok("");
 	ck_assert_uint_eq(config->group_count, 1);
 	ck_assert_uint_eq(config->service_count, 0);
 	ck_assert_str_eq(config->socket_path, "/run/tend/tend.sock");
@@ -534,8 +533,10 @@ START_TEST(test_key_problems)
 	assert_only_problem("[service:a]\ncommand = a\nuser =\n", "t.ini:3: missing value for 'user'");
 	assert_only_problem("[service:a]\n= a\ncommand = a\n", "t.ini:2: missing key before '='");
 	assert_only_problem("[service:a]\ncommand =\n", "t.ini:2: missing value for 'command'");
-	assert_only_problem("[service:a]\ncommand = %x\n",
-			    "t.ini:2: invalid command '%x': unknown %-escape (only %i and %% are allowed)");
+	assert_only_problem("[service:a]\ncommand = \"\"\n",
+			    "t.ini:2: invalid command '\"\"': empty program name (the first word is \"\")");
+	assert_only_problem("[service:a]\ncommand = a\ncheck = ''\n",
+			    "t.ini:3: invalid check '''': empty program name (the first word is \"\")");
 }
 END_TEST
 
@@ -738,7 +739,7 @@ START_TEST(test_main_command)
 	ck_assert_ptr_eq(config_find_service(config, "main"), main_service);
 	config_free(config);
 
-	config = config_new_default();
+	config = load_ok("");
 	ck_assert_int_eq(config_add_main_command(config, argv, &diagnostics), 0);
 	ck_assert_uint_eq(config->service_count, 1);
 	ck_assert_int_eq(config->main_service, 0);

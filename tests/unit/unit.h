@@ -12,5 +12,6 @@ Suite *single_suite(void);
 Suite *group_suite(void);
 Suite *pathmatch_suite(void);
 Suite *launch_suite(void);
+Suite *core_suite(void);
 
 #endif
