@@ -73,16 +73,20 @@ static int become_subreaper(void)
 int main(int argc, char **argv)
 {
 	pid_t parent_at_start = getppid();
-	open_missing_standard_fds();
 	if (argc > 0 && invoked_as_tendctl(argv[0]))
 		return ctl_main(argc, argv);
 	if (argc > 1 && strcmp(argv[1], "ctl") == 0)
 		return ctl_main(argc - 1, argv + 1);
 
 	/* Block signals before anything else: a SIGTERM from a fast
-	 * `docker stop` must wait in the signalfd, not be dropped. */
-	int signal_fd = signals_block_all();
+	 * `docker stop` must wait in the signalfd, not be dropped. Blocking
+	 * and the reset also record what the caller left us (the mask, the
+	 * ignored set) for single mode's child. The missing standard fds are
+	 * filled before the signalfd could take one of their numbers. */
+	int blocked = signals_block_all();
 	signals_reset_dispositions();
+	open_missing_standard_fds();
+	int signal_fd = blocked < 0 ? -1 : signals_open();
 	log_open();
 
 	struct options options;

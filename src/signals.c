@@ -102,6 +102,22 @@ static void fill_all(sigset_t *set)
 	memset(set, 0xff, sizeof *set);
 }
 
+/* What tend's caller left it, for single mode's child (SPEC §1.2): the
+ * blocked mask and the ignored signals, bit n-1 for signal n. */
+static struct {
+	uint64_t mask;
+	uint64_t ignored;
+} inherited;
+
+/* The kernel's struct sigaction, for the raw calls (handler, flags,
+ * restorer, mask). */
+struct raw_action {
+	void *handler;
+	unsigned long flags;
+	void *restorer;
+	uint64_t mask;
+};
+
 int signals_block_all(void)
 {
 	/* Every signal, also the two that glibc keeps for its threads (32 and
@@ -111,10 +127,19 @@ int signals_block_all(void)
 	 * being forwarded. tend has no threads for glibc to signal. */
 	sigset_t all;
 	fill_all(&all);
-	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, NULL, KERNEL_SIGSET_SIZE) < 0) {
+	uint64_t old = 0;
+	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, KERNEL_SIGSET_SIZE) < 0) {
 		log_error("cannot block signals: %s", strerror(errno));
 		return -1;
 	}
+	inherited.mask = old;
+	return 0;
+}
+
+int signals_open(void)
+{
+	sigset_t all;
+	fill_all(&all);
 	int fd = signalfd(-1, &all, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (fd < 0)
 		log_error("cannot create signalfd: %s", strerror(errno));
@@ -161,27 +186,32 @@ bool signals_drain(int signal_fd, void (*take)(const struct signalfd_siginfo *in
 
 void signals_reset_dispositions(void)
 {
-	struct sigaction action;
-	memset(&action, 0, sizeof action);
-	action.sa_handler = SIG_DFL;
-	sigemptyset(&action.sa_mask);
-	for (int number = 1; number < NSIG; number++) {
+	/* Raw, for every signal alike: glibc keeps 32 and 33 for itself and
+	 * refuses them, but an inherited SIG_IGN on them would survive exec.
+	 * The old action says what the caller had ignored (no extra call). */
+	for (int number = 1; number < NSIG && number <= 64; number++) {
 		if (number == SIGKILL || number == SIGSTOP)
 			continue;
-		if (sigaction(number, &action, NULL) == 0 || errno != EINVAL)
-			continue;
-		/* glibc keeps 32 and 33 for itself and refuses them, but an
-		 * inherited SIG_IGN on them would survive exec: ask the kernel
-		 * directly (handler, flags, restorer, mask). */
-		struct { void *handler; unsigned long flags; void *restorer; uint64_t mask; }
-			raw = { SIG_DFL, 0, NULL, 0 };
-		syscall(SYS_rt_sigaction, number, &raw, NULL, sizeof raw.mask);
+		struct raw_action action = { SIG_DFL, 0, NULL, 0 }, old = { 0 };
+		if (syscall(SYS_rt_sigaction, number, &action, &old, sizeof action.mask) == 0 &&
+		    old.handler == SIG_IGN)
+			inherited.ignored |= 1ULL << (number - 1);
 	}
 }
 
 void signals_child_unblock(void)
 {
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	uint64_t none = 0;
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, KERNEL_SIGSET_SIZE);
+}
+
+void signals_child_restore_inherited(void)
+{
+	for (int number = 1; number <= 64; number++) {
+		if (!(inherited.ignored & (1ULL << (number - 1))))
+			continue;
+		struct raw_action action = { SIG_IGN, 0, NULL, 0 };
+		syscall(SYS_rt_sigaction, number, &action, NULL, sizeof action.mask);
+	}
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &inherited.mask, NULL, KERNEL_SIGSET_SIZE);
 }

@@ -151,6 +151,7 @@ static int start_child(void)
 	spawn_request_init(&request);
 	request.argv = single.options->command;
 	request.isolation = SPAWN_PROCESS_GROUP;
+	request.inherit_signals = true; /* SPEC §1.2, as tini */
 	/* Only hand over the terminal when tend itself is in the foreground:
 	 * `tend -- sh &` from an interactive shell must not steal it. */
 	request.take_terminal = isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();

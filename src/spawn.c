@@ -269,7 +269,10 @@ static _Noreturn void child_run(const struct spawn_request *request, int report_
 	char *const *envp = request->envp != NULL ? request->envp : environ;
 	if (request->child_pid_text != NULL) /* our copy of the parent's memory */
 		snprintf(request->child_pid_text, 12, "%d", (int)getpid());
-	signals_child_unblock();
+	if (request->inherit_signals)
+		signals_child_restore_inherited();
+	else
+		signals_child_unblock();
 	exec_searching(request->argv, envp);
 	child_fail(report_fd, SPAWN_STAGE_EXEC);
 }

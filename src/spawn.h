@@ -47,6 +47,7 @@ struct spawn_request {
 	char *const *envp;      /* NULL: tend's own environment */
 	enum spawn_isolation isolation;
 	bool take_terminal;     /* make the child's group the tty's foreground */
+	bool inherit_signals;   /* the caller's mask and ignored set (single mode) */
 	const char *directory;  /* NULL: stay in tend's; entered as the service */
 	int umask_value;        /* -1: keep */
 	const struct spawn_limit *limits;
