@@ -214,7 +214,11 @@ static int64_t node_schedule_restart(struct node node, int64_t now)
 	delay = restart_delay_next(&child->config->backoff, &child->consecutive, child->ready_at, now);
 	child->restarts++;
 	child->backoff_delay_ms = delay;
-	loop_timer_set(&child->backoff_timer, now + delay);
+	if (loop_timer_set(&child->backoff_timer, now + delay) < 0) {
+		/* no timer (no memory): restart it without the delay */
+		group_child_event(child->parent, child->index, CHILD_BACKOFF_ELAPSED);
+		return 0;
+	}
 	return delay;
 }
 

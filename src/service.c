@@ -203,6 +203,7 @@ static void close_watch(struct watch *watch)
 enum { SPAWNS_IN_FLIGHT = 64 };
 
 static void start_queued(struct timer *timer);
+static void start_queued_message(void *target, int what, size_t index);
 static void stop_timeout(struct service *service);
 
 static struct {
@@ -246,8 +247,10 @@ static void close_report(struct service *service)
 		return;
 	close_watch(&service->report);
 	spawns.in_flight--;
-	if (spawns.head != NULL && !loop_timer_armed(&spawns.timer))
-		loop_timer_set(&spawns.timer, loop_now());
+	/* No timer (no memory): the queue moves on from the message queue. */
+	if (spawns.head != NULL && !loop_timer_armed(&spawns.timer) &&
+	    loop_timer_set(&spawns.timer, loop_now()) < 0)
+		loop_post(start_queued_message, NULL, 0, 0);
 }
 
 /* The spawn report: 0 at EOF (exec succeeded), 1 when a stage failed (the
@@ -412,6 +415,14 @@ static void start_queued(struct timer *timer)
 		dequeue(service);
 		spawn_process(service);
 	}
+}
+
+static void start_queued_message(void *target, int what, size_t index)
+{
+	(void)target;
+	(void)what;
+	(void)index;
+	start_queued(NULL);
 }
 
 /* Stopped before it got a spawn slot: it never ran. */

@@ -197,6 +197,13 @@ void signals_reset_dispositions(void)
 		    old.handler == SIG_IGN)
 			inherited.ignored |= 1ULL << (number - 1);
 	}
+	/* 32 and 33 are the C library's own (no program linked with it can
+	 * set them; make leaves them ignored): not the caller's wish to pass
+	 * on, and tend forwards them, so the child gets them at default. */
+	for (int number = 32; number <= 33; number++) {
+		inherited.ignored &= ~(1ULL << (number - 1));
+		inherited.mask &= ~(1ULL << (number - 1));
+	}
 }
 
 void signals_child_unblock(void)

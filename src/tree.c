@@ -137,8 +137,8 @@ static void begin_shutdown(const char *why)
 		tree.phase = TREE_DRAINING;
 		log_event(LOG_LEVEL_INFO, NULL, "shutdown", "draining for %lld ms",
 			  (long long)tree.config->shutdown_drain_ms);
-		loop_timer_set(&tree.drain_timer, loop_now() + tree.config->shutdown_drain_ms);
-		return;
+		if (loop_timer_set(&tree.drain_timer, loop_now() + tree.config->shutdown_drain_ms) == 0)
+			return; /* else (no memory for a timer): no drain, stop now */
 	}
 	stop_root();
 }
