@@ -186,7 +186,12 @@ def _names(mask):
 def test_tini_child_gets_back_the_callers_ignored_and_blocked_signals(t):
     td = t.tend(["--", "sleep", "1001"], prefix=t.py("caller.py", CALLER))
     child = td.child(10, cmdline=r"^sleep 1001$")
-    eq(_names(h.sigmask(child, "SigIgn")), IGNORED, "signals ignored in the child")
+    ignored = IGNORED
+    if os.environ.get("TEND_SANITIZED"):
+        # AddressSanitizer's runtime installs its SIGSEGV handler before
+        # main(): tend then never sees the caller's SIG_IGN on it
+        ignored = [n for n in IGNORED if n != "SEGV"]
+    eq(_names(h.sigmask(child, "SigIgn")), ignored, "signals ignored in the child")
     eq(_names(h.sigmask(child, "SigBlk")), BLOCKED, "signals blocked in the child")
     eq(_names(h.sigmask(td.pid, "SigIgn")), [], "signals ignored by tend itself")
     td.kill(signal.SIGQUIT)
