@@ -522,19 +522,18 @@ def _early_term(t, mode, runs):
     for i in range(runs):
         td = t.tend(["--", SLEEP, "100"], mode=mode)
         pid = td.find_pid(5, 0.0005)
-        if os.environ.get("TEND_SANITIZED"):
-            # ASan's runtime initialises for tens of milliseconds before
-            # main() can block signals; a signal in that window meets the
-            # default disposition whatever tend does. So in the sanitizer
-            # build, send it at the earliest moment any init can promise to
-            # honour it: as soon as tend has blocked its signals.
-            # (While tend waits in rt_sigtimedwait, /proc shows SigBlk 0:
-            # the kernel keeps the mask aside for the wait.)
-            wait_until(lambda: h.status(pid).get("SigBlk", "0").strip("0") != "" or
-                       (h._read("/proc/%d/wchan" % pid) or "").startswith("do_sigtimedwait"),
-                       5, "tend to block its signals")
-        else:
-            time.sleep(0.001)
+        # The kernel discards a signal sent to a namespace's PID 1 while
+        # its disposition is the default and it is not blocked: between the
+        # exec and tend's first system call (which blocks every signal) no
+        # program can honour it (and ASan's runtime makes that window tens
+        # of milliseconds). So send it at the earliest moment any init can
+        # promise to: as soon as tend has blocked its signals. (While tend
+        # waits in rt_sigtimedwait, /proc shows SigBlk 0: the kernel keeps
+        # the mask aside for the wait.) Under load a fixed 1 ms pause was
+        # sometimes earlier than that.
+        wait_until(lambda: h.status(pid).get("SigBlk", "0").strip("0") != "" or
+                   (h._read("/proc/%d/wchan" % pid) or "").startswith("do_sigtimedwait"),
+                   5, "tend to block its signals")
         os.kill(pid, signal.SIGTERM)
         try:
             rc = td.wait(5)
