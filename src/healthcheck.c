@@ -141,12 +141,19 @@ static void start_check(struct health_state *state)
 	 * output: the report pipe is not needed. */
 	if (result.report_fd >= 0)
 		close(result.report_fd);
+	if (reaper_watch(result.pid, on_check_exit, state) < 0) {
+		/* Its exit could not be told apart from an orphan's: no verdict
+		 * would ever come. End it now and count a failure. */
+		kill(-result.pid, SIGKILL);
+		close(output[0]);
+		snprintf(state->output, CHECK_OUTPUT_MAX, "cannot run the check: out of memory");
+		goto failed;
+	}
 	state->check_pid = result.pid;
 	state->check_started_at = loop_now();
 	state->check_output.fd = output[0];
 	if (loop_watch_add(&state->check_output, EPOLLIN) < 0)
 		close_output(state);
-	reaper_watch(result.pid, on_check_exit, state);
 	loop_timer_set(&state->check_timer, loop_now() + config->check_timeout_ms);
 	return;
 failed:
