@@ -250,7 +250,6 @@ void health_check_result(struct health_state *state, bool passed)
 		return;
 	set_health(state, HEALTH_UNHEALTHY);
 	if (config->check_action == CHECK_ACTION_RESTART) {
-		service->reason_errno = (int)state->check_failures;
 		service_step(service, EVENT_UNHEALTHY);
 		return;
 	}

@@ -96,7 +96,7 @@ static void set_spawn_reason(struct service *service, enum service_reason reason
 {
 	service->reason = (unsigned char)reason;
 	service->reason_stage = (unsigned char)stage;
-	service->reason_errno = error;
+	service->reason_errno = (short)error;
 }
 
 const char *service_reason(const struct service *service, char *buffer, size_t size)

@@ -75,7 +75,10 @@ struct service {
 	 * text: 8 bytes instead of 72 in every service. */
 	unsigned char reason;       /* enum service_reason */
 	unsigned char reason_stage; /* enum spawn_stage, for the spawn reasons */
-	int reason_errno;           /* REASON_WATCHDOG: 1 when triggered */
+	/* errno of a spawn reason (errno values fit 16 bits: this keeps the
+	 * struct at 184 bytes with the health pointer); REASON_WATCHDOG: 1
+	 * when it was triggered (WATCHDOG=trigger) rather than missed. */
+	short reason_errno;
 };
 
 enum service_reason {

@@ -267,7 +267,7 @@ static _Noreturn void child_run(const struct spawn_request *request, int report_
 	if (setup_files(&files, &report_fd) < 0)
 		child_fail(report_fd, SPAWN_STAGE_FILES);
 	char *const *envp = request->envp != NULL ? request->envp : environ;
-	if (request->child_pid_text != NULL) /* our copy of the parent's memory */
+	if (request->child_pid_text != NULL) /* scratch text the parent rebuilds per spawn */
 		snprintf(request->child_pid_text, 12, "%d", (int)getpid());
 	if (request->inherit_signals)
 		signals_child_restore_inherited();
@@ -289,7 +289,12 @@ int spawn_start(const struct spawn_request *request, struct spawn_result *result
 	}
 	/* _Fork (glibc >= 2.34): the fork syscall without atfork handlers (we register none), which
 	 * also keeps glibc's atfork machinery (5 KB) out of the static binary. */
-	pid_t pid = spawn_fork();
+	/* share_memory: the parent waits (microseconds) until the child has
+	 * exec'd or failed, and pays neither the copy of its page tables nor
+	 * a copy-on-write fault for every page it writes while the child has
+	 * not exec'd yet: most of the cost of a spawn for tend, which runs a
+	 * health check every few seconds. */
+	pid_t pid = request->share_memory ? vfork() : spawn_fork();
 	if (pid < 0) {
 		result->failed_stage = SPAWN_STAGE_FORK;
 		result->error = errno;

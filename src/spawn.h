@@ -68,6 +68,10 @@ struct spawn_request {
 	int stderr_fd;          /* -1: inherit (or stderr_path) */
 	const char *stdout_path; /* file: output, opened as the service; NULL: none */
 	const char *stderr_path;
+	bool share_memory;      /* vfork: the child runs in tend's memory until
+				   exec, so its setup must not allocate or
+				   write anything but its own stack (it does
+				   not: see child_run) */
 	char *child_pid_text;   /* NULL, or room for 11 digits: the child writes
 				   its pid there before exec (WATCHDOG_PID) */
 	int notify_source_fd;   /* -1: none; else dup2'd to notify_target_fd */
