@@ -331,3 +331,29 @@ backoff-min = 0
     td.wait_until(lambda: os.path.exists(os.path.join(run, "ready")) and
                   os.path.exists(os.path.join(run, "live")), 5, "files written at the next change")
     check(td.running(), "tend still running")
+
+
+def test_heartbeat_is_one_wakeup_per_beat(t):
+    td = t.tree("""
+[tend]
+heartbeat = 100ms
+
+[service:app]
+command = sleep 1001
+""")
+    _wait_present(t, td, "ready")
+    time.sleep(0.3)
+    before = _voluntary(td.pid)
+    time.sleep(2.0)
+    after = _voluntary(td.pid)
+    t.note("voluntary context switches in 2 s with heartbeat = 100ms: %d" % (after - before))
+    check(after - before <= 20 + 4, "at most one wake-up per heartbeat (%d in 2 s)" % (after - before))
+    check(after - before >= 10, "the heartbeat wakes tend (%d in 2 s)" % (after - before))
+
+
+def _voluntary(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("voluntary_ctxt_switches:"):
+                return int(line.split()[1])
+    raise Fail("no voluntary_ctxt_switches for %d" % pid)

@@ -230,16 +230,21 @@ backoff-min = 0
 
 
 def test_extend_timeout(t):
+    # The first message is there before the service starts: the driver
+    # sends it as soon as it runs.
+    t.write("app/cmd.1", "EXTEND_TIMEOUT_USEC=8000000")
     td = t.tree("""
 [service:app]
 command = %s
 ready = notify
-start-timeout = 500ms
+start-timeout = 2s
 """ % _driver(t, "app"))
     d = Driven(t, "app")
-    d.env()
-    d.send("EXTEND_TIMEOUT_USEC=3000000")
-    time.sleep(1.0)
+    d.n = 1
+    wait_until(lambda: os.path.exists(t.path("app", "sent.1")), 10, "EXTEND_TIMEOUT_USEC sent")
+    started = h.wait_log_events(td, "start", "app", 1)[0].ts
+    # past the start-timeout of 2 s, within the extension
+    wait_until(lambda: time.time() > started + 3.0, 10, "3 s after the start")
     check(not h.log_events(td, "timeout", "app"), "no start timeout after EXTEND_TIMEOUT_USEC")
     d.send("READY=1")
     td.wait_for_log(r" ready app: ready after", 5)
