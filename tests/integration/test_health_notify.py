@@ -179,36 +179,42 @@ ready = notify
     # closed at once, it returns at once (and succeeded: sleep 1001).
     pid = h.one_pid(td, r"^sleep 1001$", 3)
     check(pid, "systemd-notify returned")
+    # had tend kept the fd, systemd-notify would have waited for its 5 s
+    # barrier timeout before the exec
     started = h.log_events(td, "start", "app")[0].ts
-    ready = h.log_events(td, "ready", "app")[0].ts
-    check(ready - started < 2, "ready %.3fs after start" % (ready - started))
+    execd = time.time()
+    check(execd - started < 4, "systemd-notify returned %.3fs after the start" % (execd - started))
     td.wait_until(lambda: _ready(t), 5, "the ready file")
 
 
 def test_watchdog(t):
     drv = _driver(t, "app")
+    # sent as soon as the driver runs (a Python start may take a while
+    # under load; the watchdog runs from the process's start)
+    t.write("app/cmd.1", "READY=1\nWATCHDOG=1")
     td = t.tree("""
 [service:app]
 command = %s
 ready = notify
-watchdog = 600ms
+watchdog = 2s
 backoff-min = 0
 """ % drv)
     d = Driven(t, "app")
+    d.n = 1
     env = d.env()
-    eq(env["WATCHDOG_USEC"], "600000", "WATCHDOG_USEC")
+    eq(env["WATCHDOG_USEC"], "2000000", "WATCHDOG_USEC")
     eq(env["WATCHDOG_PID"], env["pid"], "WATCHDOG_PID is the service's pid")
-    d.send("READY=1")
+    wait_until(lambda: os.path.exists(t.path("app", "sent.1")), 10, "the first message")
     # kept alive by WATCHDOG=1 for longer than the period
-    for _ in range(6):
+    end = time.monotonic() + 3.0
+    while time.monotonic() < end:
         d.send("WATCHDOG=1")
-        time.sleep(0.2)
+        time.sleep(0.3)
     check(not h.log_events(td, "watchdog", "app"), "no watchdog while WATCHDOG=1 comes")
     first = env["pid"]
-    td.wait_for_log(r" watchdog app: no WATCHDOG=1 within 600 ms", 3)
+    td.wait_for_log(r" watchdog app: no WATCHDOG=1 within 2000 ms", 5)
     td.wait_for_log(r" exit app: pid %s killed by SIGABRT" % first, 3)
-    wait_log = h.wait_log_events(td, "start", "app", 2, 5)
-    check(len(wait_log) >= 2, "restarted after the watchdog")
+    h.wait_log_events(td, "start", "app", 2, 5)
 
 
 def test_watchdog_trigger(t):
