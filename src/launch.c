@@ -297,7 +297,9 @@ int launch_check(const struct config_service *config, int output_fd, struct spaw
 	spawn_request_init(&request);
 	request.argv = config->check_argv;
 	request.isolation = SPAWN_SESSION; /* killed as a group at its timeout */
-	request.share_memory = true;       /* see spawn.h: a check is cheap */
+	/* vfork (spawn.h) makes a check cheap, but the child must not
+	 * allocate: the capabilities stage does (libcap), so not with those */
+	request.share_memory = !config->set_capabilities;
 	fill_identity(config, &request, limits);
 	request.stdin_fd = null_fd();
 	request.stdout_fd = output_fd;

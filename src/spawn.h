@@ -70,8 +70,8 @@ struct spawn_request {
 	const char *stderr_path;
 	bool share_memory;      /* vfork: the child runs in tend's memory until
 				   exec, so its setup must not allocate or
-				   write anything but its own stack (it does
-				   not: see child_run) */
+				   write anything but its own stack: only
+				   without set_capabilities (libcap allocates) */
 	char *child_pid_text;   /* NULL, or room for 11 digits: the child writes
 				   its pid there before exec (WATCHDOG_PID) */
 	int notify_source_fd;   /* -1: none; else dup2'd to notify_target_fd */

@@ -255,3 +255,20 @@ start-timeout = 2s
     d.send("READY=1")
     td.wait_for_log(r" ready app: ready after", 5)
     eq(len(h.started_ns_pids(td, "app")), 1, "starts")
+
+
+def test_abstract_socket_when_health_dir_is_unwritable(t):
+    t.write("blocker", "a file, not a directory\n")
+    td = t.tree("""
+[tend]
+health-dir = %s
+
+[service:app]
+command = %s
+ready = notify
+""" % (t.path("blocker", "run"), _driver(t, "app")))
+    d = Driven(t, "app")
+    env = d.env()
+    check(env["NOTIFY_SOCKET"].startswith("@"), "an abstract NOTIFY_SOCKET: %r" % env["NOTIFY_SOCKET"])
+    d.send("READY=1")
+    td.wait_for_log(r" ready app: ready after", 5)
