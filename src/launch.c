@@ -204,7 +204,7 @@ static int output_fd(const struct output_setting *setting, const char **path)
 {
 	switch (setting->mode) {
 	case OUTPUT_INHERIT:
-	case OUTPUT_PREFIX: /* prefixing arrives with the output work; inherit */
+	case OUTPUT_PREFIX: /* the relay's pipe (launch->prefix_fd), if it has one */
 		return -1;
 	case OUTPUT_NULL:
 		return null_fd();
@@ -324,6 +324,10 @@ int launch_service(const struct config_service *config, bool is_main, struct lau
 	request.stdin_fd = is_main ? -1 : null_fd();
 	request.stdout_fd = output_fd(&config->stdout_setting, &request.stdout_path);
 	request.stderr_fd = output_fd(&config->stderr_setting, &request.stderr_path);
+	if (launch->prefix_fd[0] >= 0)
+		request.stdout_fd = launch->prefix_fd[0];
+	if (launch->prefix_fd[1] >= 0)
+		request.stderr_fd = launch->prefix_fd[1];
 	if (config->ready == READY_FD) {
 		if (readiness_pipe(readiness) < 0) {
 			launch->result.error = errno;

@@ -10,6 +10,7 @@
 #include "spawn.h"
 
 struct launch {
+	int prefix_fd[2]; /* in: stdout/stderr pipe for = prefix, else -1 */
 	struct spawn_result result;
 	int readiness_fd; /* read end for ready = fd:N, else -1 */
 };

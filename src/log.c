@@ -59,6 +59,7 @@ void log_open(void)
 void log_set_format(enum log_format format) { logger.format = format; }
 void log_set_level(enum log_level level) { logger.level = level; }
 enum log_level log_get_level(void) { return logger.level; }
+enum log_format log_get_format(void) { return logger.format; }
 
 void log_adjust_level(int steps)
 {
@@ -133,6 +134,8 @@ static void timestamp(char *buffer, size_t size)
 		 (unsigned)(second_of_day / 60 % 60), (unsigned)(second_of_day % 60),
 		 (unsigned)(now.tv_nsec / 1000000) % 1000u);
 }
+
+void log_timestamp(char *buffer, size_t size) { timestamp(buffer, size); }
 
 /* While the loop runs, lines are collected and written once per turn of
  * the loop (log_flush), up to PIPE_BUF at a time: one write instead of

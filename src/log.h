@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
 enum log_format { LOG_FORMAT_TEXT, LOG_FORMAT_JSON };
@@ -21,6 +22,9 @@ void log_flush(void);
 void log_set_format(enum log_format format);
 void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
+enum log_format log_get_format(void);
+/* The time now as the log shows it (2026-01-31T12:00:00.000Z, UTC). */
+void log_timestamp(char *buffer, size_t size);
 /* Adjust the level by steps (-v: +1, -q: -1), clamped. */
 void log_adjust_level(int steps);
 

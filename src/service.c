@@ -16,6 +16,7 @@
 #include "health.h"
 #include "launch.h"
 #include "log.h"
+#include "output.h"
 #include "signals.h"
 #include "tree.h"
 
@@ -356,6 +357,7 @@ static void abandon_child(struct service *service, pid_t pid)
 static void spawn_process(struct service *service)
 {
 	struct launch launch;
+	output_prepare(service->output, service->config, launch.prefix_fd);
 	if (launch_service(service->config, service->config->main, &launch) < 0) {
 		char reason[REASON_SIZE];
 		set_spawn_reason(service, REASON_CANNOT_START, launch.result.failed_stage,
@@ -505,6 +507,7 @@ static void forget_process(struct service *service)
 	close_report(service);
 	close_watch(&service->readiness);
 	health_process_ended(service);
+	output_exited(service->output);
 	loop_timer_cancel(&service->timer);
 	if (service->config->kill_group && service->process_group > 0 &&
 	    kill(-service->process_group, SIGTERM) < 0 && errno != ESRCH)
@@ -807,6 +810,7 @@ void service_free(struct service *service)
 		loop_timer_cancel(&spawns.timer);
 	close_watch(&service->readiness);
 	loop_timer_cancel(&service->timer);
+	output_free(service->output);
 	if (service->pid > 0)
 		reaper_unwatch(service->pid);
 }

@@ -18,6 +18,7 @@
 
 struct group;
 struct health_state;
+struct output_relay;
 
 enum service_state {
 	SERVICE_STOPPED,
@@ -65,6 +66,7 @@ struct service {
 	struct watch readiness; /* ready = fd:N pipe */
 	struct health_state *health; /* NULL without notify, check or watchdog */
 	struct timer timer;     /* start timeout, stop timeout or backoff */
+	struct output_relay *output[2]; /* stdout, stderr = prefix (output.h) */
 	unsigned restarts;      /* restarts scheduled since tend started */
 	unsigned consecutive;   /* consecutive restarts, for the backoff */
 	int64_t started_at, ready_at;

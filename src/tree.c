@@ -24,6 +24,7 @@
 #include "healthfiles.h"
 #include "launch.h"
 #include "log.h"
+#include "output.h"
 #include "loop.h"
 #include "notify.h"
 #include "reaper.h"
@@ -88,7 +89,15 @@ bool tree_shutting_down(void)
 
 /* --- shutdown --- */
 
-static void finish(void) { loop_stop(); }
+/* Everything is down: forward what the services wrote last, within the
+ * shutdown deadline, then stop. */
+static void finish(void)
+{
+	int64_t deadline = loop_timer_armed(&tree.deadline_timer) ? tree.deadline_timer.due_ms
+								   : loop_now() + 2000;
+	loop_timer_cancel(&tree.deadline_timer);
+	output_drain(loop_stop, deadline);
+}
 
 /* The tree is down: deal with whatever is left, then exit. */
 static void sweep_leftovers(void)
@@ -253,13 +262,6 @@ static void on_signal(struct watch *watch, uint32_t events)
 
 /* --- building --- */
 
-static void warn_unsupported(const struct config_service *service)
-{
-	if (service->stdout_setting.mode == OUTPUT_PREFIX || service->stderr_setting.mode == OUTPUT_PREFIX)
-		log_event(LOG_LEVEL_WARN, service->name, "config",
-			  "stdout/stderr = prefix is not supported yet: output is inherited");
-}
-
 static int build(void)
 {
 	struct config *config = tree.config;
@@ -289,8 +291,6 @@ static int build(void)
 			}
 		}
 	}
-	for (size_t i = 0; i < config->service_count; i++)
-		warn_unsupported(&config->services[i]);
 	/* What the running tree needs (a timer and a pid for each service, a
 	 * timer per group and a few of tend's own, the largest environment)
 	 * is allocated now, before the loader's scratch memory is trimmed:

@@ -53,6 +53,11 @@ class Fail(Exception):
     """A test failure with a one-line reason."""
 
 
+class Skip(Exception):
+    """The test cannot run here (an optional program is missing): the
+    runner prints `skip NAME: reason` and counts it as passed."""
+
+
 # ---------------------------------------------------------------- decorators
 
 def timeout(seconds):
