@@ -49,6 +49,7 @@ struct sink {
 	size_t start, end;     /* data[start, end) is still to be written */
 	unsigned long discarded;
 	struct output_relay *holder; /* whose input waits in scratch */
+	struct output_relay *last;   /* the relay that read last */
 	size_t held_start, held_end;
 	bool held_final;
 	char data[SINK_SIZE];
@@ -294,12 +295,30 @@ static void sink_block(struct sink *sink)
 	loop_watch_add(&sink->writable, EPOLLOUT);
 }
 
+/* Move relay to the end of the list: the relays resume in list order, and
+ * epoll reports the ready ones in the order they were added, so the one
+ * that read last reads last next time. Otherwise, with a slow reader, the
+ * first to resume fills the sink every time and starves the others. */
+static void move_to_end(struct output_relay *relay)
+{
+	struct output_relay **link = &relays;
+	while (*link != relay)
+		link = &(*link)->next;
+	*link = relay->next;
+	while (*link != NULL)
+		link = &(*link)->next;
+	*link = relay;
+	relay->next = NULL;
+}
+
 static void sink_unblock(struct sink *sink)
 {
 	if (!sink->blocked)
 		return;
 	sink->blocked = false;
 	loop_watch_remove(&sink->writable);
+	if (sink->last != NULL)
+		move_to_end(sink->last);
 	for (struct output_relay *relay = relays; relay != NULL && !sink->blocked; relay = relay->next)
 		if (relay->sink == sink)
 			relay_resume(relay);
@@ -367,6 +386,7 @@ static void relay_step(struct output_relay *relay)
 	if (sink->holder != NULL || sink->blocked)
 		return;
 	memcpy(buffer, relay->partial, length);
+	sink->last = relay;
 	if (relay->flush_after >= 0 && relay->flush_after < (long long)want)
 		want = (size_t)relay->flush_after;
 	bool final = false;
@@ -492,6 +512,8 @@ void output_free(struct output_relay *service_relays[2])
 		*link = relay->next;
 		if (relay->sink->holder == relay)
 			relay->sink->holder = NULL;
+		if (relay->sink->last == relay)
+			relay->sink->last = NULL;
 		loop_watch_remove(&relay->watch);
 		close(relay->watch.fd);
 		if (relay->write_fd >= 0)

@@ -266,6 +266,10 @@ def test_slow_reader_backpressure_loses_nothing_and_keeps_supervising(t):
     writers = [e for n in ("a", "b", "c") for e in h.log_events(td, "exit", n)]
     check(not writers, "the writers were held back by the slow reader (exited: %s)" % writers)
     check(len(drain.data) < 2000000, "only what the reader took came out (%d bytes)" % len(drain.data))
+    shares = {n: sum(1 for l in drain.lines() if l.startswith(n.encode() + b" | ")) for n in "abc"}
+    t.note("lines of each writer during the slow phase: %s" % shares)
+    check(all(v >= 0.2 * sum(shares.values()) for v in shares.values()),
+          "the slow reader's lines are shared fairly between the writers: %s" % shares)
     t.note("tend VmRSS over the slow phase (kB): %s" % rss)
     check(max(rss) < 16 * 1024, "tend's RSS stays bounded (max %d kB)" % max(rss))
     starts = [s for s in _starts(td, "crash")]
