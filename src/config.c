@@ -455,7 +455,8 @@ static struct config *loader_finish(struct loader *loader)
 	return NULL;
 }
 
-struct config *config_load(const char *path, struct diagnostics *diagnostics)
+static struct config *load_file(const char *path, bool command_follows,
+				struct diagnostics *diagnostics)
 {
 	struct loader loader;
 	if (loader_start(&loader, diagnostics) < 0 || enter_file(&loader, path, true) < 0) {
@@ -464,6 +465,7 @@ struct config *config_load(const char *path, struct diagnostics *diagnostics)
 		loader_release(&loader);
 		return NULL;
 	}
+	loader.command_follows = command_follows;
 	char *text = NULL;
 	size_t length;
 	struct file_identity identity;
@@ -477,7 +479,7 @@ struct config *config_load(const char *path, struct diagnostics *diagnostics)
 	return loader_finish(&loader);
 }
 
-struct config *config_load_string(const char *name, const char *text,
+static struct config *load_string(const char *name, const char *text, bool command_follows,
 				  struct diagnostics *diagnostics)
 {
 	struct loader loader;
@@ -487,6 +489,7 @@ struct config *config_load_string(const char *name, const char *text,
 		loader_release(&loader);
 		return NULL;
 	}
+	loader.command_follows = command_follows;
 	/* includes are relative to the current directory, as documented */
 	free(loader.directory);
 	loader.directory = NULL;
@@ -494,3 +497,35 @@ struct config *config_load_string(const char *name, const char *text,
 	return loader_finish(&loader);
 }
 
+static struct config *with_command(struct config *config, char *const *argv,
+				   struct diagnostics *diagnostics)
+{
+	if (config != NULL && config_add_main_command(config, argv, diagnostics) < 0) {
+		config_free(config);
+		return NULL;
+	}
+	return config;
+}
+
+struct config *config_load(const char *path, struct diagnostics *diagnostics)
+{
+	return load_file(path, false, diagnostics);
+}
+
+struct config *config_load_string(const char *name, const char *text,
+				  struct diagnostics *diagnostics)
+{
+	return load_string(name, text, false, diagnostics);
+}
+
+struct config *config_load_command(const char *path, char *const *argv,
+				   struct diagnostics *diagnostics)
+{
+	return with_command(load_file(path, true, diagnostics), argv, diagnostics);
+}
+
+struct config *config_load_string_command(const char *name, const char *text,
+					  char *const *argv, struct diagnostics *diagnostics)
+{
+	return with_command(load_string(name, text, true, diagnostics), argv, diagnostics);
+}

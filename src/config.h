@@ -165,6 +165,13 @@ struct config *config_load(const char *path, struct diagnostics *diagnostics);
  * the fuzzer. */
 struct config *config_load_string(const char *name, const char *text,
 				  struct diagnostics *diagnostics);
+/* config_load / config_load_string for `-c FILE -- CMD`: a root child
+ * named main or a `main = yes` service is reported with every other
+ * problem, and without problems CMD is added (config_add_main_command). */
+struct config *config_load_command(const char *path, char *const *argv,
+				   struct diagnostics *diagnostics);
+struct config *config_load_string_command(const char *name, const char *text,
+					  char *const *argv, struct diagnostics *diagnostics);
 /* Add `-- CMD` as the root's last child "main" (main = yes, restart =
  * never). Returns 0, or -1 with a diagnostic when the tree already has a
  * root child named main or a main service. */

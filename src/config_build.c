@@ -260,6 +260,28 @@ static void check_main_services(struct loader *loader)
 	}
 }
 
+/* With `-- CMD`: a root child named main, or a main service, conflicts
+ * (the same words as config_add_main_command, which checks the model). */
+static void check_main_command(struct loader *loader)
+{
+	for (size_t i = 0; i < loader->section_count; i++) {
+		const struct section *section = loader->sections[i];
+		bool service = section->kind == SECTION_SERVICE;
+		if (section->kind == SECTION_TEND || !section->valid)
+			continue;
+		if (strcmp(section->name, "main") == 0 &&
+		    (!service || section->u.service.instances == 0))
+			loader_error_in(loader, section->file_index, section->origin.line,
+					"[%s:main] conflicts with the command given after -- "
+					"(it becomes the service 'main')",
+					service ? "service" : "group");
+		if (service && section->u.service.settings.main)
+			loader_error_in(loader, section->file_index, section->origin.line,
+					"[service:%s] has 'main = yes', which conflicts with the "
+					"command given after --", section->name);
+	}
+}
+
 void loader_check_tree(struct loader *loader)
 {
 	size_t total_services = 0, total_names = 0;
@@ -280,6 +302,8 @@ void loader_check_tree(struct loader *loader)
 		}
 	}
 	check_main_services(loader);
+	if (loader->command_follows)
+		check_main_command(loader);
 	check_names(loader, total_names);
 }
 

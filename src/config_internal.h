@@ -99,6 +99,7 @@ struct loader {
 	size_t include_count, include_capacity;
 	struct file_identity *identities;
 	size_t identity_count, identity_capacity;
+	bool command_follows;           /* `-- CMD` will become root child main */
 	bool out_of_memory;
 };
 

@@ -60,12 +60,9 @@ static void print_diagnostics(const struct diagnostics *diagnostics)
 static struct config *load(const struct options *options)
 {
 	struct diagnostics diagnostics = { 0 };
-	struct config *config = config_load(options->config_path, &diagnostics);
-	if (config != NULL && options->command != NULL &&
-	    config_add_main_command(config, options->command, &diagnostics) < 0) {
-		config_free(config);
-		config = NULL;
-	}
+	struct config *config = options->command == NULL
+		? config_load(options->config_path, &diagnostics)
+		: config_load_command(options->config_path, options->command, &diagnostics);
 	print_diagnostics(&diagnostics);
 	diagnostics_free(&diagnostics);
 	return config;

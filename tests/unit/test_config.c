@@ -766,6 +766,50 @@ START_TEST(test_main_command_conflicts)
 }
 END_TEST
 
+/* tend -t -c FILE -- CMD reports the conflict with every other problem. */
+START_TEST(test_main_command_conflict_among_other_problems)
+{
+	char *argv[] = {"app", NULL};
+	diagnostics_reset();
+	struct config *config = config_load_string_command(
+		"t.ini", "[service:main]\ncommand = m\n[service:b]\nbogus = 1\n"
+			 "[service:c]\ncommand = c\nmain = yes\n[group:d/e]\n",
+		argv, &diagnostics);
+	ck_assert_ptr_null(config);
+	ck_assert_uint_eq(diagnostics.count, 5);
+	ck_assert_str_eq(diagnostics.lines[0], "t.ini:1: [service:main] conflicts with the command "
+			 "given after -- (it becomes the service 'main')");
+	ck_assert_str_eq(diagnostics.lines[1], "t.ini:3: [service:b] has no command");
+	ck_assert_str_eq(diagnostics.lines[2], "t.ini:4: unknown key 'bogus' in [service:b]");
+	ck_assert_str_eq(diagnostics.lines[3], "t.ini:5: [service:c] has 'main = yes', which "
+			 "conflicts with the command given after --");
+	ck_assert_str_eq(diagnostics.lines[4], "t.ini:8: [group:d/e]: its group 'd' is not declared");
+	diagnostics_reset();
+
+	/* without a conflict, the command is the root's last child */
+	config = config_load_string_command("t.ini", "[service:a]\ncommand = a\n"
+					    "[group:main]\n[service:main/x]\ncommand = x\n",
+					    argv, &diagnostics);
+	ck_assert_ptr_null(config);
+	ck_assert_uint_eq(diagnostics.count, 1);
+	ck_assert_str_eq(diagnostics.lines[0], "t.ini:3: [group:main] conflicts with the command "
+			 "given after -- (it becomes the service 'main')");
+	diagnostics_reset();
+
+	config = config_load_string_command("t.ini", "[service:main.x]\ncommand = a\n"
+					    "[service:main2]\ncommand = b\ninstances = 2\n",
+					    argv, &diagnostics);
+	ck_assert_ptr_nonnull(config);
+	ck_assert_uint_eq(diagnostics.count, 0);
+	ck_assert_uint_eq(config->service_count, 4);
+	ck_assert_str_eq(config->services[3].name, "main");
+	ck_assert(config->services[3].main);
+	ck_assert_int_eq(config->services[3].restart, RESTART_NEVER);
+	ck_assert_int_eq(config->main_service, 3);
+	config_free(config);
+}
+END_TEST
+
 /* ---- reload equality ---- */
 
 START_TEST(test_equality)
@@ -1013,6 +1057,7 @@ Suite *config_suite(void)
 	tcase_add_test(tree, test_instances);
 	tcase_add_test(tree, test_main_command);
 	tcase_add_test(tree, test_main_command_conflicts);
+	tcase_add_test(tree, test_main_command_conflict_among_other_problems);
 	tcase_add_test(tree, test_equality);
 	tcase_add_test(tree, test_a_thousand_services_are_small);
 	suite_add_tcase(suite, tree);
