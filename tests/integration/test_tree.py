@@ -149,6 +149,50 @@ def test_tend_config_env_names_the_file(t):
     _check_problems(td, bad, want)
 
 
+def test_main_command_conflict_is_reported_with_every_other_problem(t):
+    # `-c FILE -- CMD` with a root child `main` and a `main = yes` service:
+    # config errors, reported (with the file's other problems) by --check and
+    # by a real start, which then starts nothing
+    text = """[tend]
+socket = none
+health-dir = {run}
+
+[service:setup]
+type = oneshot
+command = sh -c 'echo started > {marker}'
+
+[service:main]
+command = sleep 1001
+
+[group:main2]
+
+[service:main2/app]
+command = sleep 1002
+main = yes
+
+[service:colourful]
+command = sleep 1003
+colour = blue
+""".format(run=t.path("run"), marker=t.path("marker"))
+    path = t.write_ini(text, name="main.ini", isolate=False)
+    want = {"root child named main": _line_of(text, "[service:main]"),
+            "main = yes service": _line_of(text, "[service:main2/app]"),
+            "unknown key": _line_of(text, "colour = blue")}
+    for args in (["--check", "-c", path, "--", "true"], ["-c", path, "--", "true"]):
+        td = t.run_tend(args, timeout=10)
+        eq(td.returncode, 2, "exit status of `tend %s`" % " ".join(args))
+        _check_problems(td, path, want)
+        check(any("conflicts with the command given after --" in l for l in td.log),
+              "the conflict is not named (stderr: %s)" % td.log[-6:])
+        eq(t.read("marker"), None, "marker of a service after `tend %s`" % " ".join(args))
+    # without `-- CMD` the same names are fine (only the unknown key is wrong)
+    td = t.run_tend(["--check", "-c", path], timeout=10)
+    eq(td.returncode, 2, "exit status of `tend --check` for the file alone")
+    eq([l for l in td.log if l.startswith(path + ":")],
+       ["%s:%d: unknown key 'colour' in [service:colourful]" % (path, want["unknown key"])],
+       "problems of the file without `-- CMD`")
+
+
 # ---------------------------------------------------------- start order
 
 def test_sequential_start_waits_for_oneshot_to_finish(t):
