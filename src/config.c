@@ -283,6 +283,15 @@ int read_whole_file(const char *path, char **text, size_t *length, struct file_i
 #endif
 }
 
+const char *read_failure(int error)
+{
+	if (error == EINVAL)
+		return "not a regular file";
+	if (error == EFBIG)
+		return "larger than 4 MiB";
+	return strerror(error);
+}
+
 /* ---- reading one file ---- */
 
 /* inih's handler: resolve the token back to its entry. The section token
@@ -370,7 +379,7 @@ static void load_included_file(struct loader *loader, const struct include_reque
 	struct file_identity identity;
 	if (read_whole_file(path, &text, &length, &identity) < 0) {
 		loader_error_in(loader, request->file_index, request->line,
-				"cannot read included file '%s': %s", path, strerror(errno));
+				"cannot read included file '%s': %s", path, read_failure(errno));
 		return;
 	}
 	if (first_reading(loader, identity) && enter_file(loader, path, false) == 0)
@@ -470,7 +479,7 @@ static struct config *load_file(const char *path, bool command_follows,
 	size_t length;
 	struct file_identity identity;
 	if (read_whole_file(path, &text, &length, &identity) < 0) {
-		loader_error(&loader, 0, "cannot read: %s", strerror(errno));
+		loader_error(&loader, 0, "cannot read: %s", read_failure(errno));
 	} else {
 		first_reading(&loader, identity);
 		parse_text(&loader, text, length);

@@ -125,6 +125,8 @@ int loader_grow(struct loader *loader, void **array, size_t *capacity, size_t ne
 /* Read a whole regular file of at most CONFIG_FILE_MAX bytes into a malloc'd
  * buffer (NUL-terminated). Returns 0, or -1 with errno. */
 int read_whole_file(const char *path, char **text, size_t *length, struct file_identity *identity);
+/* Why read_whole_file failed, in words (its errno). */
+const char *read_failure(int error);
 /* path, or directory/path when path is relative; NULL on no memory. */
 char *resolve_path(const char *directory, const char *path);
 

@@ -405,7 +405,7 @@ void read_env_files(struct loader *loader, struct section *section)
 		size_t length;
 		if (read_as_service(&pending->settings, key->path, &text, &length) < 0) {
 			loader_error_in(loader, section->file_index, key->line,
-					"cannot read env-file '%s': %s", key->path, strerror(errno));
+					"cannot read env-file '%s': %s", key->path, read_failure(errno));
 		} else if (memchr(text, '\0', length) != NULL) {
 			loader_error_in(loader, section->file_index, key->line,
 					"env-file '%s' contains a NUL byte", key->path);

@@ -958,6 +958,28 @@ START_TEST(test_include_problems)
 	config = load_file("tend.ini");
 	ck_assert(has_file_problem("D/tend.ini:2: key 'include' is not allowed in [group:g]"));
 
+	/* a device, or a file above the size limit: the reason in words */
+	write_file("tend.ini", "[tend]\ninclude = /dev/null\n[service:a]\ncommand = a\n"
+		   "env-file = /dev/zero\n");
+	config = load_file("tend.ini");
+	ck_assert_ptr_null(config);
+	ck_assert(has_file_problem("D/tend.ini:2: cannot read included file '/dev/null': "
+				   "not a regular file"));
+	ck_assert(has_file_problem("D/tend.ini:5: cannot read env-file '/dev/zero': "
+				   "not a regular file"));
+	char big_path[256];
+	snprintf(big_path, sizeof big_path, "%s/big.ini", directory);
+	FILE *big = fopen(big_path, "we");
+	ck_assert_ptr_nonnull(big);
+	for (int i = 0; i < (4 << 20) / 16 + 1; i++)
+		fputs("; comment line.\n", big);
+	fclose(big);
+	write_file("tend.ini", "[tend]\ninclude = big.ini\n");
+	config = load_file("tend.ini");
+	ck_assert_ptr_null(config);
+	ck_assert(has_file_problem("D/tend.ini:2: cannot read included file 'D/big.ini': "
+				   "larger than 4 MiB"));
+
 	config = load_file("nothing.ini");
 	ck_assert_ptr_null(config);
 	ck_assert(has_file_problem("D/nothing.ini: cannot read: No such file or directory"));
