@@ -13,5 +13,6 @@ Suite *group_suite(void);
 Suite *pathmatch_suite(void);
 Suite *launch_suite(void);
 Suite *core_suite(void);
+Suite *health_suite(void);
 
 #endif
