@@ -1,5 +1,7 @@
 /* test_health.c: the health files and `tendctl probe` (SPEC §3), through
  * the files alone. */
+#include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
