@@ -317,8 +317,13 @@ int launch_service(const struct config_service *config, bool is_main, struct lau
 	launch->result = (struct spawn_result){ .report_fd = -1, .failed_stage = SPAWN_STAGE_FORK };
 	request.argv = config->argv;
 	request.isolation = is_main ? SPAWN_PROCESS_GROUP : SPAWN_SESSION;
-	request.take_terminal = is_main && isatty(STDIN_FILENO) &&
-				tcgetpgrp(STDIN_FILENO) == getpgrp();
+	/* The main service gets the terminal when tend had it in the
+	 * foreground; a restarted main again, although the foreground group
+	 * is then still its dead predecessor's (SPEC §4). */
+	static bool main_has_terminal;
+	if (is_main && !main_has_terminal)
+		main_has_terminal = isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
+	request.take_terminal = is_main && main_has_terminal;
 	fill_identity(config, &request, limits);
 	/* Only the main service may read tend's stdin (an interactive CMD). */
 	request.stdin_fd = is_main ? -1 : null_fd();

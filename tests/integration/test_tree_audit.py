@@ -284,3 +284,41 @@ command = sh -c 'sleep 0.2; exit 1'
     check(td.running(), "tend exited with on-root-failure = stay")
     td.kill(signal.SIGTERM)
     eq(td.wait(5), 1, "exit status of a requested shutdown after the root failed")
+
+
+def test_main_service_gets_the_terminal_and_ctrl_c_exits_130(t):
+    td = t.tree("""
+[service:other]
+command = sleep 1001
+
+[service:app]
+main = yes
+restart = never
+command = sleep 1002
+""", pty=True)
+    main = h.one_pid(td, r"^sleep 1002$", 5)
+    other = h.one_pid(td, r"^sleep 1001$", 5)
+    wait_until(lambda: h.stat(main).tpgid == main, 5,
+               "the main service's group to be the terminal's foreground group")
+    eq(h.stat(other).tty_nr, 0, "controlling tty of a service in its own session")
+    td.write_pty(b"\x03")
+    eq(td.wait(5), 130, "exit status after Ctrl-C reached the main service")
+
+
+def test_restarted_main_service_gets_the_terminal_again(t):
+    td = t.tree("""
+[service:app]
+main = yes
+restart = always
+backoff-min = 50ms
+backoff-jitter = 0
+command = sleep 1002
+""", pty=True)
+    first = h.one_pid(td, r"^sleep 1002$", 5)
+    wait_until(lambda: h.stat(first).tpgid == first, 5,
+               "the main service's group to be the terminal's foreground group")
+    os.kill(first, signal.SIGKILL)
+    second = h.one_pid(td, r"^sleep 1002$", 5, exclude=(first,))
+    wait_until(lambda: h.stat(second).tpgid == second, 5,
+               "the restarted main service's group to be the foreground group "
+               "(tpgid %d, main %d)" % (h.stat(second).tpgid, second))
