@@ -292,7 +292,6 @@ static void sink_block(struct sink *sink)
 	for (struct output_relay *relay = relays; relay != NULL; relay = relay->next)
 		if (relay->sink == sink)
 			relay_pause(relay);
-	loop_watch_add(&sink->writable, EPOLLOUT);
 }
 
 /* Move relay to the end of the list: the relays resume in list order, and
@@ -316,7 +315,6 @@ static void sink_unblock(struct sink *sink)
 	if (!sink->blocked)
 		return;
 	sink->blocked = false;
-	loop_watch_remove(&sink->writable);
 	if (sink->last != NULL)
 		move_to_end(sink->last);
 	for (struct output_relay *relay = relays; relay != NULL && !sink->blocked; relay = relay->next)
@@ -344,13 +342,15 @@ static void keep_rest(struct output_relay *relay, const char *text, size_t posit
 static void check_drained(void);
 
 /* Write the sink out, and while it empties, the input held back for it;
- * stop its relays while anything is left, start them again once all is
+ * while anything is left, wait for the target, and stop the relays once
+ * the sink is half full or holds input back; start them again once all is
  * written. */
 static void sink_settle(struct sink *sink)
 {
 	while (sink_write(sink)) {
 		struct output_relay *holder = sink->holder;
 		if (holder == NULL) {
+			loop_watch_remove(&sink->writable);
 			sink_unblock(sink);
 			check_drained();
 			return;
@@ -360,7 +360,13 @@ static void sink_settle(struct sink *sink)
 		bool done = forward(holder, sink->scratch, &position, sink->held_end, sink->held_final);
 		keep_rest(holder, sink->scratch, position, sink->held_end, done, sink->held_final);
 	}
-	sink_block(sink);
+	if (!sink->writable.active)
+		loop_watch_add(&sink->writable, EPOLLOUT);
+	/* While there is room for more, the relays go on: a target that took
+	 * only part of a write (a 64 KiB pipe, a 70 KiB batch) need not stop
+	 * them each time. */
+	if (sink->holder != NULL || sink->end - sink->start > SINK_SIZE / 2)
+		sink_block(sink);
 }
 
 static void sink_writable(struct watch *watch, uint32_t events)
