@@ -81,6 +81,14 @@ void group_child_event(struct group *group, size_t index, enum child_event event
 /* Run the current phase one step further. */
 void group_reconcile(struct group *group);
 
+/* tendctl start, stop and restart (SPEC §6) on the child at index, a
+ * service or a whole group: stop holds it down (no restarts, not even the
+ * group's strategy restarts) until start; start clears the hold and a
+ * failed state; restart stops it and starts it again (a new pid). */
+void group_command_start(struct group *group, size_t index);
+void group_command_stop(struct group *group, size_t index);
+void group_command_restart(struct group *group, size_t index);
+
 const char *group_state_name(enum group_state state);
 bool group_is_down(const struct group *group);
 /* The group's readiness by its quorum (SPEC §2.2). Pure: exposed for tests. */

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "autoconfig.h"
@@ -31,6 +32,7 @@
 #include "service.h"
 #include "signals.h"
 #include "sweep.h"
+#include "util.h"
 
 /* Between TERM and KILL for processes left behind once the tree is down. */
 enum { LEFTOVER_GRACE_MS = 2000 };
@@ -49,6 +51,8 @@ static struct {
 	pid_t self; /* getpid(), once */
 	bool root_failed;
 	struct service *main_service;
+	int64_t started_at_ms;
+	time_t started_at_wall;
 } tree;
 
 static void print_diagnostics(const struct diagnostics *diagnostics)
@@ -82,6 +86,27 @@ int tree_check(const struct options *options)
 bool tree_shutting_down(void)
 {
 	return tree.phase != TREE_RUNNING && tree.phase != TREE_STAYING;
+}
+
+/* --- what the control socket reads --- */
+
+size_t tree_service_count(void) { return tree.config ? tree.config->service_count : 0; }
+struct service *tree_service(size_t index) { return &tree.services[index]; }
+size_t tree_group_count(void) { return tree.config ? tree.config->group_count : 0; }
+struct group *tree_group(size_t index) { return &tree.groups[index]; }
+const struct config *tree_config(void) { return tree.config; }
+const struct options *tree_options(void) { return tree.options; }
+long long tree_started_at_ms(void) { return tree.started_at_ms; }
+long long tree_started_at_wall(void) { return (long long)tree.started_at_wall; }
+
+bool tree_is_live(void)
+{
+	return tree.config != NULL && !tree.root_failed;
+}
+
+bool tree_is_ready(void)
+{
+	return tree.groups != NULL && tree.groups[0].ready && !tree_shutting_down();
 }
 
 /* --- shutdown --- */
@@ -126,6 +151,13 @@ static void on_drain(struct timer *timer)
 {
 	(void)timer;
 	stop_root();
+}
+
+static void begin_shutdown(const char *why);
+
+void tree_shutdown(const char *why)
+{
+	begin_shutdown(why);
 }
 
 static void begin_shutdown(const char *why)
@@ -355,6 +387,8 @@ int tree_run(const struct options *options, int signal_fd)
 	memset(&tree, 0, sizeof tree);
 	tree.options = options;
 	tree.self = getpid();
+	tree.started_at_ms = monotonic_ms();
+	tree.started_at_wall = time(NULL);
 	tree.config = load(options);
 	if (tree.config == NULL)
 		return 2;

@@ -26,4 +26,25 @@ bool tree_shutting_down(void);
  * service posts it). */
 void tree_main_ended(void *service, int what, size_t index);
 
+/* --- for the control socket (status, metrics, commands) and reload --- */
+
+struct config;
+/* The running tree: services in config order; groups in config order,
+ * tree_group(0) is the root. Valid until the next reload. */
+size_t tree_service_count(void);
+struct service *tree_service(size_t index);
+size_t tree_group_count(void);
+struct group *tree_group(size_t index);
+const struct config *tree_config(void);
+const struct options *tree_options(void);
+/* The live and ready files' truth (SPEC §3), whether or not a health-dir
+ * could be written. */
+bool tree_is_live(void);
+bool tree_is_ready(void);
+/* When tend started: monotonic ms, and wall-clock seconds. */
+long long tree_started_at_ms(void);
+long long tree_started_at_wall(void);
+/* `tendctl shutdown`: as SIGTERM (SPEC §4). */
+void tree_shutdown(const char *why);
+
 #endif
