@@ -362,6 +362,8 @@ static void handle_failure(struct group *group, size_t index)
 {
 	struct node child = group->children[index];
 	bool restarting = group->phase == PHASE_STOPPING && group->after == AFTER_RESTART;
+	if (!node_wanted(child))
+		return; /* held down by tendctl stop: not restarted, not counted */
 	if (group->phase == PHASE_STOPPING && !restarting)
 		return; /* going down anyway */
 	if (group->state != GROUP_STARTING && group->state != GROUP_UP)
@@ -429,12 +431,46 @@ static void handle_backoff_elapsed(struct group *group, size_t index)
 		node_stop(child); /* the group is going down: so does the waiting child */
 		return;
 	}
+	if (!node_wanted(child)) {
+		node_stop(child); /* held down by tendctl stop */
+		if (group->pending_from != NO_PENDING)
+			begin_strategy_restart(group); /* its siblings still restart */
+		return;
+	}
 	if (group->pending_from == NO_PENDING) {
 		if (!restarting)
 			node_start(child);
 		return;
 	}
 	begin_strategy_restart(group);
+}
+
+/* Whether the group runs its children (it may restart a range of them):
+ * not down, not being stopped, not giving up. */
+static bool group_is_running(const struct group *group)
+{
+	if (group->state != GROUP_STARTING && group->state != GROUP_UP)
+		return false;
+	return group->phase != PHASE_STOPPING || group->after == AFTER_RESTART;
+}
+
+/* Whether the group's current phase will start the child at index itself
+ * (it is in the range being started or restarted). */
+static bool in_phase_range(const struct group *group, size_t index)
+{
+	return group->phase != PHASE_IDLE && index >= group->range_from;
+}
+
+/* A child came down while its group runs: when it is wanted up (a
+ * tendctl restart, or a start that came while it was stopping) and no
+ * phase of the group will start it, start it now. */
+static void start_if_wanted(struct group *group, size_t index)
+{
+	struct node child = group->children[index];
+	if (!group_is_running(group) || tree_shutting_down() || !node_wanted(child) ||
+	    in_phase_range(group, index) || !node_is_at_rest(child, true))
+		return;
+	node_start(child);
 }
 
 /* A child's report, delivered from the queue. */
@@ -450,9 +486,11 @@ static void deliver_child_event(void *target, int what, size_t index)
 	case CHILD_BACKOFF_ELAPSED:
 		handle_backoff_elapsed(group, index);
 		break;
+	case CHILD_DOWN:
+		start_if_wanted(group, index);
+		break;
 	case CHILD_READY:
 	case CHILD_UNREADY:
-	case CHILD_DOWN:
 	case CHILD_EXITED:
 		break;
 	}
@@ -523,4 +561,135 @@ void group_free(struct group *group)
 	intensity_free(&group->window);
 	free(group->children);
 	group->children = NULL;
+}
+
+/* --- tendctl start, stop, restart --- */
+
+static void set_wanted(struct node node, bool wanted)
+{
+	if (node.kind == CHILD_SERVICE)
+		node.service->wanted_up = wanted;
+	else
+		node.group->wanted_up = wanted;
+}
+
+static bool node_in_backoff(struct node node)
+{
+	if (node.kind == CHILD_SERVICE)
+		return node.service->state == SERVICE_BACKOFF;
+	return loop_timer_armed(&node.group->backoff_timer);
+}
+
+static bool node_failure_is_pending(struct node node)
+{
+	return node.kind == CHILD_SERVICE ? node.service->failure_pending
+					  : node.group->failure_pending;
+}
+
+/* Whether the child is at rest and may be started by a command now: a
+ * service that exited for good, too. */
+static bool node_startable(struct node node)
+{
+	if (node_failure_is_pending(node))
+		return false; /* the group decides first; wanted, it restarts it */
+	if (node.kind == CHILD_SERVICE)
+		return node.service->state == SERVICE_STOPPED ||
+		       node.service->state == SERVICE_FAILED || node.service->state == SERVICE_EXITED;
+	return !group_is_running(node.group) && node.group->phase != PHASE_STOPPING;
+}
+
+/* Bring up a group that is not running, for a command on one of its
+ * children: its parent chain first. The root, after it gave up (with
+ * on-root-failure = stay), is started again as a whole. */
+static void bring_up(struct group *group)
+{
+	group->wanted_up = true;
+	if (group_is_running(group))
+		return;
+	if (group->parent == NULL) {
+		tree_root_restarting();
+		group_start(group);
+		return;
+	}
+	group_command_start(group->parent, group->index);
+}
+
+/* A child wanted up and startable (or backing off: wait for its delay). */
+static void start_child(struct group *group, size_t index)
+{
+	struct node child = group->children[index];
+	if (in_phase_range(group, index))
+		return; /* the group's own restart of the range starts it */
+	if (node_in_backoff(child) && child.kind == CHILD_GROUP) {
+		loop_timer_cancel(&child.group->backoff_timer);
+		group_start(child.group);
+		return;
+	}
+	if (node_startable(child))
+		node_start(child);
+	/* running already; stopping: started when it is down (CHILD_DOWN);
+	 * backing off: started when its delay is over */
+}
+
+void group_command_start(struct group *group, size_t index)
+{
+	struct node child = group->children[index];
+	set_wanted(child, true);
+	if (!group_is_running(group)) {
+		bring_up(group); /* starts this child with the group's wanted ones */
+		return;
+	}
+	if (child.kind == CHILD_SERVICE)
+		child.service->consecutive = 0;
+	else
+		child.group->consecutive = 0;
+	start_child(group, index);
+	group_reconcile(group);
+}
+
+void group_command_stop(struct group *group, size_t index)
+{
+	struct node child = group->children[index];
+	bool backing_off = node_in_backoff(child);
+	set_wanted(child, false);
+	if (child.kind == CHILD_GROUP) {
+		bool held = child.group->state == GROUP_STOPPED && child.group->phase == PHASE_IDLE;
+		if (!held || backing_off)
+			group_stop(child.group);
+	} else if (!node_is_at_rest(child, false) && !node_is_stopping(child)) {
+		node_stop(child);
+	}
+	/* A one-for-all or rest-for-one restart waited for this child's delay:
+	 * its siblings are restarted now instead. */
+	if (backing_off && group->pending_from != NO_PENDING && group_is_running(group) &&
+	    !tree_shutting_down())
+		begin_strategy_restart(group);
+	group_reconcile(group);
+}
+
+void group_command_restart(struct group *group, size_t index)
+{
+	struct node child = group->children[index];
+	set_wanted(child, true);
+	if (!group_is_running(group)) {
+		bring_up(group);
+		return;
+	}
+	if (child.kind == CHILD_SERVICE)
+		child.service->consecutive = 0;
+	else
+		child.group->consecutive = 0;
+	if (node_in_backoff(child) && group->pending_from != NO_PENDING) {
+		begin_strategy_restart(group); /* the restart it waited for, now */
+	} else if (child.kind == CHILD_SERVICE &&
+		   (child.service->state == SERVICE_STARTING || child.service->state == SERVICE_RUNNING)) {
+		node_stop(child); /* started again when it is down */
+	} else if (child.kind == CHILD_SERVICE && child.service->state == SERVICE_BACKOFF) {
+		service_step(child.service, EVENT_START);
+	} else if (child.kind == CHILD_GROUP && group_is_running(child.group)) {
+		group_stop(child.group); /* started again when it is down */
+	} else {
+		start_child(group, index);
+	}
+	group_reconcile(group);
 }

@@ -155,6 +155,16 @@ static void on_drain(struct timer *timer)
 
 static void begin_shutdown(const char *why);
 
+void tree_root_restarting(void)
+{
+	if (tree.phase != TREE_STAYING)
+		return;
+	log_event(LOG_LEVEL_INFO, NULL, "start", "the root supervisor is started again (tendctl start)");
+	tree.phase = TREE_RUNNING;
+	tree.root_failed = false;
+	healthfiles_set_live(true);
+}
+
 void tree_shutdown(const char *why)
 {
 	begin_shutdown(why);

@@ -46,5 +46,8 @@ long long tree_started_at_ms(void);
 long long tree_started_at_wall(void);
 /* `tendctl shutdown`: as SIGTERM (SPEC §4). */
 void tree_shutdown(const char *why);
+/* The root is started again by a tendctl start after it gave up (with
+ * on-root-failure = stay): tend is live again (SPEC §2.4). */
+void tree_root_restarting(void);
 
 #endif

@@ -14,5 +14,6 @@ Suite *pathmatch_suite(void);
 Suite *launch_suite(void);
 Suite *core_suite(void);
 Suite *health_suite(void);
+Suite *ctl_suite(void);
 
 #endif
