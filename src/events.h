@@ -10,8 +10,13 @@
 #ifndef TEND_EVENTS_H
 #define TEND_EVENTS_H
 
+#include <stdbool.h>
+
 struct service;
 struct group;
+
+/* Whether anybody listens: a caller that must build a detail first asks. */
+bool events_wanted(void);
 
 void events_service(const struct service *service, const char *event, const char *detail);
 void events_group(const struct group *group, const char *event, const char *detail);

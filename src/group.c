@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "events.h"
 #include "log.h"
 #include "service.h"
 #include "tree.h"
@@ -169,13 +170,25 @@ static void node_stop(struct node node)
 		group_stop(node.group);
 }
 
+/* The event stream learns of a group's state change once it is done
+ * (group.c sets the state in many places; they all end up here). */
+static void announce_state(struct group *group)
+{
+	if (group->announced == group->state)
+		return;
+	group->announced = group->state;
+	events_group(group, "state", group->reason[0] != '\0' ? group->reason : NULL);
+}
+
 /* Make a child startable again for a restart of its range. */
 static void node_reset(struct node node)
 {
 	if (node.kind == CHILD_SERVICE)
 		service_step(node.service, EVENT_RESET);
-	else if (node.group->state == GROUP_FAILED)
+	else if (node.group->state == GROUP_FAILED) {
 		node.group->state = GROUP_STOPPED;
+		announce_state(node.group);
+	}
 }
 
 static void give_up_children(struct group *group);
@@ -189,6 +202,7 @@ static void node_give_up(struct node node)
 	loop_timer_cancel(&node.group->backoff_timer);
 	give_up_children(node.group);
 	node.group->state = GROUP_FAILED;
+	announce_state(node.group);
 }
 
 static void give_up_children(struct group *group)
@@ -214,6 +228,12 @@ static int64_t node_schedule_restart(struct node node, int64_t now)
 	delay = restart_delay_next(&child->config->backoff, &child->consecutive, child->ready_at, now);
 	child->restarts++;
 	child->backoff_delay_ms = delay;
+	if (events_wanted()) {
+		char detail[160];
+		snprintf(detail, sizeof detail, "restart %u in %lld ms after %s", child->restarts,
+			 (long long)delay, child->reason[0] != '\0' ? child->reason : "a failure");
+		events_group(child, "restart", detail);
+	}
 	if (loop_timer_set(&child->backoff_timer, now + delay) < 0) {
 		/* no timer (no memory): restart it without the delay */
 		group_child_event(child->parent, child->index, CHILD_BACKOFF_ELAPSED);
@@ -262,6 +282,7 @@ static void update_ready(struct group *group)
 	log_event(LOG_LEVEL_INFO, display_name(group), now_ready ? "ready" : "unready",
 		  "group %s (%zu of %zu required children ready)", now_ready ? "ready" : "not ready",
 		  ready, required);
+	events_group(group, "ready", now_ready ? "ready" : "not ready");
 	report_to_parent(group, now_ready ? CHILD_READY : CHILD_UNREADY);
 }
 
@@ -353,6 +374,7 @@ void group_reconcile(struct group *group)
 {
 	while (reconcile_once(group))
 		;
+	announce_state(group);
 	update_ready(group);
 }
 
@@ -544,7 +566,7 @@ int group_init(struct group *group, const struct config_group *config, struct gr
 	group->config = config;
 	group->parent = parent;
 	group->index = index;
-	group->state = GROUP_STOPPED;
+	group->state = group->announced = GROUP_STOPPED;
 	group->pending_from = NO_PENDING;
 	group->wanted_up = config->autostart;
 	group->backoff_timer = (struct timer){ .callback = on_backoff_timer, .context = group };

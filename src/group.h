@@ -50,6 +50,7 @@ struct group {
 	struct node *children;
 	size_t child_count;
 	enum group_state state;
+	enum group_state announced; /* the state the event stream last showed */
 	enum group_phase phase;
 	enum after_stop after;
 	size_t range_from;

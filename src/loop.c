@@ -135,6 +135,11 @@ int loop_watch_add(struct watch *watch, uint32_t events)
 	return 0;
 }
 
+int loop_watch_modify(struct watch *watch, uint32_t events)
+{
+	return watch_control(watch, EPOLL_CTL_MOD, events);
+}
+
 void loop_watch_remove(struct watch *watch)
 {
 	if (!watch->active)

@@ -47,6 +47,8 @@ void loop_close(void);
 
 /* Watch fd for events (EPOLLIN, EPOLLOUT...). Returns 0 or -1 (logged). */
 int loop_watch_add(struct watch *watch, uint32_t events);
+/* Change the events of an active watch. Returns 0 or -1 (logged). */
+int loop_watch_modify(struct watch *watch, uint32_t events);
 /* Stop watching (does not close the fd). Safe on an inactive watch. */
 void loop_watch_remove(struct watch *watch);
 

@@ -179,6 +179,29 @@ int passwd_find_group(const char *group_path, const char *name_or_gid, gid_t *gi
 	return -1;
 }
 
+struct group_name_search {
+	gid_t gid;
+	char *buffer;
+	size_t size;
+};
+
+static bool visit_group_id(char **fields, size_t count, void *context)
+{
+	struct group_name_search *search = context;
+	(void)count;
+	if (parse_id(fields[2]) != (long long)search->gid || fields[0][0] == '\0')
+		return false;
+	snprintf(search->buffer, search->size, "%s", fields[0]);
+	return true;
+}
+
+void passwd_group_name(const char *group_path, gid_t gid, char *buffer, size_t size)
+{
+	struct group_name_search search = {.gid = gid, .buffer = buffer, .size = size};
+	if (scan_file(group_path ? group_path : GROUP_DEFAULT, 4, visit_group_id, &search) != 1)
+		snprintf(buffer, size, "%u", (unsigned)gid);
+}
+
 struct membership_search {
 	const char *user_name;
 	gid_t *groups;

@@ -24,6 +24,9 @@ void user_entry_free(struct user_entry *user);
 /* Look up a group by name or decimal gid in group_path (NULL: /etc/group). */
 int passwd_find_group(const char *group_path, const char *name_or_gid, gid_t *gid,
 		      const char **error);
+/* The name of group gid in group_path (NULL: /etc/group) into buffer, or
+ * its number when the file has no such group (or cannot be read). */
+void passwd_group_name(const char *group_path, gid_t gid, char *buffer, size_t size);
 /* The supplementary groups of user_name (every group listing it as a
  * member), plus primary_gid. *groups is malloc'd. */
 int passwd_user_groups(const char *group_path, const char *user_name, gid_t primary_gid,

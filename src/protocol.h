@@ -21,7 +21,7 @@
 
 enum {
 	PROTOCOL_REQUEST_MAX = 4096, /* bytes, with the newline */
-	PROTOCOL_ARGS_MAX = PROTOCOL_REQUEST_MAX / 2,
+	PROTOCOL_ARGS_MAX = 1024, /* arguments after the command */
 	PROTOCOL_HEADER_MAX = 64,
 };
 
@@ -34,8 +34,10 @@ struct request {
 	size_t arg_count;
 };
 
-/* Parse one request line of length bytes (without its newline; line is
- * modified in place: the words are terminated). Returns REPLY_OK, or
+/* Parse one request line of length bytes (without its newline; a final \r
+ * is dropped). line is modified in place: the words are terminated, the
+ * last one at line[length], the newline's place, which must be writable.
+ * Returns REPLY_OK, or
  * REPLY_USAGE with *error set to a static message ("unsupported protocol
  * version", "empty request", "request contains a control byte", ...). */
 int protocol_parse_request(char *line, size_t length, struct request *request,

@@ -332,9 +332,16 @@ void service_init(struct service *service, const struct config_service *config,
 	service->timer = (struct timer){ .callback = on_timer, .context = service };
 }
 
+/* Every change of state is an event (doc/PROTOCOL.md), with the reason
+ * for being there as its detail. */
 static void set_state(struct service *service, enum service_state state)
 {
+	bool changed = service->state != state;
 	service->state = state;
+	if (changed && events_wanted()) {
+		char reason[REASON_SIZE];
+		events_service(service, "state", service_reason(service, reason, sizeof reason));
+	}
 }
 
 /* Returns 0, or -1 when the timer cannot be armed (no memory; logged). */
@@ -441,8 +448,8 @@ static void become_ready(struct service *service)
 	if (!health_protocol_ready(service))
 		return; /* unhealthy: ready once a check passes again */
 	loop_timer_cancel(&service->timer);
+	service->ready = true; /* first: the state event shows it ready */
 	set_state(service, SERVICE_RUNNING);
-	service->ready = true;
 	service->ready_at = loop_now();
 	log_event(LOG_LEVEL_INFO, service->config->name, "ready", "ready after %lld ms",
 		  (long long)(service->ready_at - service->started_at));
@@ -454,8 +461,8 @@ static void become_ready(struct service *service)
  * start-timeout: the process did start). The group re-evaluates at once. */
 static void become_unready(struct service *service)
 {
-	set_state(service, SERVICE_STARTING);
 	service->ready = false;
+	set_state(service, SERVICE_STARTING);
 	log_event(LOG_LEVEL_INFO, service->config->name, "unready", "not ready (%s)",
 		  service_health(service) == HEALTH_UNHEALTHY ? "unhealthy" : "said so");
 	events_service(service, "ready", "not ready");
@@ -519,6 +526,12 @@ static void forget_process(struct service *service)
 		  service->config->name, "exit", "pid %d %s after %lld ms", (int)service->process_group,
 		  exit_status_describe(service->last_exit, description, sizeof description),
 		  (long long)(loop_now() - service->started_at));
+	if (events_wanted()) {
+		char detail[128];
+		snprintf(detail, sizeof detail, "pid %d %s after %lld ms", (int)service->process_group,
+			 description, (long long)(loop_now() - service->started_at));
+		events_service(service, "exit", detail);
+	}
 	service->pid = service->process_group = 0;
 }
 
@@ -618,6 +631,13 @@ static void stop_timeout(struct service *service)
 
 static void enter_backoff(struct service *service)
 {
+	if (events_wanted()) {
+		char reason[REASON_SIZE], detail[REASON_SIZE + 48];
+		snprintf(detail, sizeof detail, "restart %u in %lld ms after %s", service->restarts,
+			 (long long)service->backoff_delay_ms,
+			 service_reason(service, reason, sizeof reason));
+		events_service(service, "restart", detail);
+	}
 	set_state(service, SERVICE_BACKOFF);
 	if (arm(service, service->backoff_delay_ms) < 0)
 		post_event(service, EVENT_TIMER); /* no timer: restart without the delay */

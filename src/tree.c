@@ -20,6 +20,7 @@
 #include "autoconfig.h"
 
 #include "config.h"
+#include "events.h"
 #include "group.h"
 #include "health.h"
 #include "healthfiles.h"
@@ -29,6 +30,7 @@
 #include "loop.h"
 #include "notify.h"
 #include "reaper.h"
+#include "server.h"
 #include "service.h"
 #include "signals.h"
 #include "sweep.h"
@@ -134,6 +136,7 @@ static void on_deadline(struct timer *timer)
 	log_event(LOG_LEVEL_WARN, NULL, "shutdown",
 		  "shutdown-timeout (%lld ms) reached: SIGKILL to everything left",
 		  (long long)tree.config->shutdown_timeout_ms);
+	events_tend("kill", "shutdown-timeout reached: SIGKILL to everything left");
 	for (size_t i = 0; i < tree.config->service_count; i++)
 		service_signal(&tree.services[i], SIGKILL, true);
 	tree.phase = TREE_SWEEPING;
@@ -144,6 +147,7 @@ static void stop_root(void)
 {
 	tree.phase = TREE_STOPPING;
 	log_event(LOG_LEVEL_INFO, NULL, "shutdown", "stopping the tree");
+	events_tend("stopping", "stopping the tree");
 	group_stop(&tree.groups[0]);
 }
 
@@ -180,11 +184,13 @@ static void begin_shutdown(const char *why)
 	 * failed readiness probe, while the services still serve. */
 	healthfiles_set_ready(false);
 	log_event(LOG_LEVEL_INFO, NULL, "shutdown", "shutting down: %s", why);
+	events_tend("shutdown", why);
 	loop_timer_set(&tree.deadline_timer, loop_now() + tree.config->shutdown_timeout_ms);
 	if (tree.config->shutdown_drain_ms > 0) {
 		tree.phase = TREE_DRAINING;
 		log_event(LOG_LEVEL_INFO, NULL, "shutdown", "draining for %lld ms",
 			  (long long)tree.config->shutdown_drain_ms);
+		events_tend("drain", "removed ready; draining before the stop");
 		if (loop_timer_set(&tree.drain_timer, loop_now() + tree.config->shutdown_drain_ms) == 0)
 			return; /* else (no memory for a timer): no drain, stop now */
 	}
@@ -206,9 +212,11 @@ static void root_settled(bool failed)
 		log_event(LOG_LEVEL_ERROR, NULL, "failed",
 			  "the root supervisor gave up; staying up for inspection (on-root-failure = stay)");
 		tree.phase = TREE_STAYING;
+		events_tend("failed", "the root supervisor gave up; staying up (on-root-failure = stay)");
 		return;
 	}
 	log_event(LOG_LEVEL_ERROR, NULL, "failed", "the root supervisor gave up: exiting");
+	events_tend("failed", "the root supervisor gave up: exiting");
 	loop_timer_set(&tree.deadline_timer, loop_now() + tree.config->shutdown_timeout_ms);
 	sweep_leftovers();
 }
@@ -358,6 +366,7 @@ static void open_notify_socket(void)
 
 static void release(void)
 {
+	server_close(); /* first: it removes the socket, so no client comes */
 	for (size_t i = 0; tree.services && i < tree.config->service_count; i++)
 		service_free(&tree.services[i]);
 	for (size_t i = 0; tree.groups && i < tree.config->group_count; i++)
@@ -421,6 +430,13 @@ int tree_run(const struct options *options, int signal_fd)
 	 * the tree, and nothing big is allocated again until a reload. */
 	malloc_trim(0);
 	reaper_collect(NULL); /* children we inherited are not services */
+	/* The socket before anything that shows: a second tend on a live
+	 * socket stops here, before it touches health files or starts a
+	 * service (SPEC §6). */
+	if (server_open(tree.config) < 0) {
+		release();
+		return 1;
+	}
 	log_event(LOG_LEVEL_INFO, NULL, "start", "tend %s: %zu services, %zu groups", PACKAGE_VERSION,
 		  tree.config->service_count, tree.config->group_count - 1);
 	healthfiles_open(tree.config->health_dir, tree.config->heartbeat_ms);
@@ -430,6 +446,11 @@ int tree_run(const struct options *options, int signal_fd)
 	int status = exit_status();
 	healthfiles_close(); /* ready (gone already), then live: last */
 	log_event(LOG_LEVEL_INFO, NULL, "exit", "exit status %d", status);
+	if (events_wanted()) {
+		char detail[32];
+		snprintf(detail, sizeof detail, "exit status %d", status);
+		events_tend("exit", detail);
+	}
 	release();
 	return status;
 }

@@ -37,6 +37,7 @@ import os
 import re
 import shutil
 import signal
+import socket as socketlib
 import subprocess
 import sys
 import threading
@@ -657,7 +658,7 @@ class T:
         self.name, self.tmp = name, tmp
         self.binary = binary or tend_binary()
         self.srcdir = srcdir or tend_srcdir()
-        self.tends, self.procs = [], []
+        self.tends, self.procs, self.streams = [], [], []
         self.notes = []            # extra lines shown when the test fails
         self.tini = is_tini(self.binary)
 
@@ -830,8 +831,25 @@ class T:
         sock = socket or self.path("tend.sock")
         return tend.exec([self.binary, "ctl", "-s", sock] + list(args), timeout=timeout)
 
+    def events(self, tend, json_form=True, socket=None, timeout=5.0):
+        """Subscribe to tend's event stream (`events [--json]` on the control
+        socket, spoken from the test process): an EventStream whose waits
+        all have deadlines.  Returns once tend has answered the
+        subscription, so every event after this call is seen."""
+        stream = EventStream(socket or self.path("tend.sock"), json_form, timeout)
+        self.streams.append(stream)
+        return stream
+
+    def request(self, data, socket=None, timeout=5.0):
+        """Send raw bytes on the control socket and read the reply: returns
+        (code, body bytes) of `tend/1 CODE LENGTH`, (code, None) for a
+        stream."""
+        return raw_request(socket or self.path("tend.sock"), data, timeout)
+
     # -- cleanup
     def cleanup(self):
+        for stream in self.streams:
+            stream.close()
         for td in self.tends:
             try:
                 td.stop()
@@ -949,3 +967,135 @@ def one_pid(td, regex, timeout=5.0, exclude=()):
         raise Fail("expected one live process /%s/ in the namespace%s, found %s%s"
                    % (regex, " besides %s" % list(exclude) if exclude else "", found,
                       " (%s)" % e if "tend exited" in str(e) else ""))
+
+
+# ---------------------------------------------------------------- control socket
+
+def connect_socket(path, timeout=5.0):
+    """A connected Unix stream socket to path, retried until it is there
+    (tend creates it just after it starts) or the deadline."""
+    box = []
+
+    def attempt():
+        sock = socketlib.socket(socketlib.AF_UNIX, socketlib.SOCK_STREAM)
+        try:
+            sock.connect(path)
+        except (FileNotFoundError, ConnectionRefusedError):
+            sock.close()
+            return False
+        box.append(sock)
+        return True
+    wait_until(attempt, timeout, "the control socket %s to accept" % path)
+    box[0].settimeout(timeout)
+    return box[0]
+
+
+def read_reply(sock, timeout=5.0):
+    """Read one reply: (code, body) for `tend/1 CODE LENGTH`, (code, None)
+    for a stream header (the stream itself is left unread)."""
+    deadline = time.monotonic() + timeout
+    data = b""
+    while b"\n" not in data:
+        sock.settimeout(max(0.01, deadline - time.monotonic()))
+        chunk = sock.recv(4096)
+        if not chunk:
+            raise Fail("the control socket closed before a reply header (got %r)" % data)
+        data += chunk
+    header, _, rest = data.partition(b"\n")
+    m = re.fullmatch(rb"tend/1 (\d+) (\d+|stream)", header)
+    if not m:
+        raise Fail("not a reply header: %r" % header)
+    code = int(m.group(1))
+    if m.group(2) == b"stream":
+        return code, None
+    length = int(m.group(2))
+    while len(rest) < length:
+        sock.settimeout(max(0.01, deadline - time.monotonic()))
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise Fail("the reply ended after %d of %d bytes" % (len(rest), length))
+        rest += chunk
+    if len(rest) != length:
+        raise Fail("%d bytes after a reply of %d" % (len(rest), length))
+    return code, rest
+
+
+def raw_request(path, data, timeout=5.0):
+    sock = connect_socket(path, timeout)
+    try:
+        sock.sendall(data)
+        return read_reply(sock, timeout)
+    finally:
+        sock.close()
+
+
+class EventStream:
+    """`events` (json_form: `events --json`, each line parsed) read from
+    the control socket.  next(timeout) gives the next event; wait_for(pred,
+    timeout, what) the first that matches, skipping others; wait_service()
+    for a service's event; every event read is kept in .seen."""
+
+    def __init__(self, path, json_form=True, timeout=5.0):
+        self.json_form = json_form
+        self.seen = []
+        self.buffer = b""
+        self.sock = connect_socket(path, timeout)
+        self.sock.sendall(b"tend/1 events --json\n" if json_form else b"tend/1 events\n")
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.buffer:
+            self.sock.settimeout(max(0.01, deadline - time.monotonic()))
+            chunk = self.sock.recv(4096)
+            if not chunk:
+                raise Fail("events: the socket closed before the header")
+            self.buffer += chunk
+        header, _, self.buffer = self.buffer.partition(b"\n")
+        if header != b"tend/1 0 stream":
+            raise Fail("events: unexpected header %r" % header)
+
+    def next(self, timeout=5.0):
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.buffer:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise Fail("no event within %.1fs (last: %s)" % (timeout, self.seen[-3:]))
+            self.sock.settimeout(left)
+            try:
+                chunk = self.sock.recv(65536)
+            except socketlib.timeout:
+                continue
+            if not chunk:
+                raise Fail("the event stream ended (last: %s)" % self.seen[-3:])
+            self.buffer += chunk
+        line, _, self.buffer = self.buffer.partition(b"\n")
+        text = line.decode()
+        event = json.loads(text) if self.json_form else text
+        self.seen.append(event)
+        return event
+
+    def wait_for(self, pred, timeout=5.0, what="an event"):
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                if left <= 0:
+                    raise Fail("deadline")
+                event = self.next(left)
+            except Fail as e:
+                raise Fail("timed out after %.1fs waiting for %s (%s; last events: %s)"
+                           % (timeout, what, e, self.seen[-5:]))
+            if pred(event):
+                return event
+
+    def wait_service(self, name, event="state", state=None, timeout=5.0):
+        """JSON form: the next event `event` of service `name` (in `state`,
+        if given)."""
+        return self.wait_for(
+            lambda e: e.get("kind") == "service" and e.get("name") == name
+            and e.get("event") == event and (state is None or e.get("state") == state),
+            timeout, "service %s %s %s" % (name, event, state or ""))
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass

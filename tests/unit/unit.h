@@ -15,5 +15,6 @@ Suite *launch_suite(void);
 Suite *core_suite(void);
 Suite *health_suite(void);
 Suite *ctl_suite(void);
+Suite *protocol_suite(void);
 
 #endif
