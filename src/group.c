@@ -137,6 +137,17 @@ static bool node_is_settled(struct node node)
 	return node.group->ready || (node.group->state == GROUP_UP && node.group->phase == PHASE_IDLE);
 }
 
+/* Failed (its group gave up) and not about to be restarted: it stays
+ * down until its group is restarted (which resets it first) or a tendctl
+ * start names it (SPEC §2.4). */
+static bool node_is_failed(struct node node)
+{
+	if (node.kind == CHILD_SERVICE)
+		return node.service->state == SERVICE_FAILED;
+	return node.group->state == GROUP_FAILED && node.group->phase == PHASE_IDLE &&
+	       !loop_timer_armed(&node.group->backoff_timer);
+}
+
 static bool node_wanted(struct node node)
 {
 	return node.kind == CHILD_SERVICE ? node.service->wanted_up : node.group->wanted_up;
@@ -311,7 +322,7 @@ static bool reconcile_starting(struct group *group)
 	bool all_settled = true;
 	for (size_t i = group->range_from; i < group->child_count; i++) {
 		struct node child = group->children[i];
-		if (!node_wanted(child) || node_is_settled(child))
+		if (!node_wanted(child) || node_is_settled(child) || node_is_failed(child))
 			continue;
 		all_settled = false;
 		if (node_is_at_rest(child, true))
@@ -620,9 +631,25 @@ static bool node_startable(struct node node)
 	return !group_is_running(node.group) && node.group->phase != PHASE_STOPPING;
 }
 
+/* Run a group that is not running again, for a command on one of its
+ * children: like group_start, but its failed children stay down (only the
+ * ones a command names are reset, by the command). */
+static void group_resume(struct group *group)
+{
+	loop_timer_cancel(&group->backoff_timer);
+	intensity_clear(&group->window);
+	group->pending_from = NO_PENDING;
+	group->reason[0] = '\0';
+	group->phase = PHASE_STARTING;
+	group->range_from = 0;
+	group->state = GROUP_STARTING;
+	log_event(LOG_LEVEL_INFO, display_name(group), "start", "starting group (tendctl)");
+	group_reconcile(group);
+}
+
 /* Bring up a group that is not running, for a command on one of its
- * children: its parent chain first. The root, after it gave up (with
- * on-root-failure = stay), is started again as a whole. */
+ * children: its parent chain first, from the top. The root after it gave
+ * up (on-root-failure = stay) runs again, and tend is live again. */
 static void bring_up(struct group *group)
 {
 	group->wanted_up = true;
@@ -630,10 +657,15 @@ static void bring_up(struct group *group)
 		return;
 	if (group->parent == NULL) {
 		tree_root_restarting();
-		group_start(group);
+		group_resume(group);
 		return;
 	}
-	group_command_start(group->parent, group->index);
+	bring_up(group->parent); /* its start may start this group already */
+	if (group_is_running(group) || group->phase == PHASE_STOPPING)
+		return; /* running; or started again once down (CHILD_DOWN) */
+	if (group->state == GROUP_STOPPED && in_phase_range(group->parent, group->index))
+		return; /* the parent's start reaches it in order */
+	group_resume(group);
 }
 
 /* A child wanted up and startable (or backing off: wait for its delay). */
@@ -658,7 +690,9 @@ void group_command_start(struct group *group, size_t index)
 	struct node child = group->children[index];
 	set_wanted(child, true);
 	if (!group_is_running(group)) {
-		bring_up(group); /* starts this child with the group's wanted ones */
+		if (!node_failure_is_pending(child) && node_is_at_rest(child, false))
+			node_reset(child); /* named: no longer failed */
+		bring_up(group); /* starts it with the group's other wanted ones */
 		return;
 	}
 	if (child.kind == CHILD_SERVICE)
@@ -692,11 +726,11 @@ void group_command_stop(struct group *group, size_t index)
 void group_command_restart(struct group *group, size_t index)
 {
 	struct node child = group->children[index];
-	set_wanted(child, true);
 	if (!group_is_running(group)) {
-		bring_up(group);
+		group_command_start(group, index);
 		return;
 	}
+	set_wanted(child, true);
 	if (child.kind == CHILD_SERVICE)
 		child.service->consecutive = 0;
 	else

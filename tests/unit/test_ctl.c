@@ -345,8 +345,9 @@ START_TEST(a_group_is_stopped_and_started_as_a_unit)
 END_TEST
 
 /* SPEC §2.4: a failed service stays down until its group is restarted or
- * tendctl start names it; start clears the failed state of a group that
- * gave up, before its parent's delay is over. */
+ * tendctl start names it. Naming a service of a group that gave up runs
+ * the group again at once (its parent's delay is cancelled), with the
+ * named service; the others stay failed until named too. */
 START_TEST(start_clears_a_failed_group)
 {
 	build("[tend]\nbackoff-min = 1h\nbackoff-max = 1h\n"
@@ -362,9 +363,20 @@ START_TEST(start_clears_a_failed_group)
 	ck_assert(loop_timer_armed(&g->backoff_timer)); /* root restarts it in an hour */
 	group_command_start(g, 0);
 	settle(&services[0], SERVICE_RUNNING);
-	settle(&services[1], SERVICE_RUNNING);
 	ck_assert(!loop_timer_armed(&g->backoff_timer));
 	ck_assert_int_eq(g->state, GROUP_UP);
+	ck_assert_int_eq(services[1].state, SERVICE_FAILED); /* not named: stays down */
+	ck_assert(!g->ready);
+	group_command_start(g, 1);
+	settle(&services[1], SERVICE_RUNNING);
+	ck_assert(g->ready);
+	/* a restart of the group by its parent resets every child */
+	group_command_stop(root, g->index);
+	settle(&services[0], SERVICE_STOPPED);
+	ck_assert_int_eq(g->state, GROUP_STOPPED);
+	group_command_start(root, g->index);
+	settle(&services[1], SERVICE_RUNNING);
+	settle(&services[0], SERVICE_RUNNING);
 	teardown();
 }
 END_TEST
