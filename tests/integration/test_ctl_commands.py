@@ -502,3 +502,45 @@ def test_status_over_1000_services(t):
     check(best < 0.5, "status over 1,000 services took %.3f s" % best)
     r = _ctl(t, td, "status")
     eq(len(r.stdout.strip().split("\n")), 1001, "table rows")
+
+
+# ------------------------------------------------------- reasons and escaping
+
+NOTIFIER = r"""
+import os, socket, time
+addr = os.environ["NOTIFY_SOCKET"]
+if addr.startswith("@"):
+    addr = "\0" + addr[1:]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.sendto(b'READY=1\nSTATUS=say "hi" \\ back\x7f caf\xc3\xa9 bad\xff end', addr)
+time.sleep(1000)
+"""
+
+
+def test_status_json_strings_are_escaped(t):
+    ini = """
+[service:talker]
+command = {cmd}
+ready = notify
+
+[service:broken]
+command = /nonexistent/program
+backoff-min = 5s
+""".format(cmd=" ".join(t.py("notifier.py", NOTIFIER)))
+    td = t.tree(t.write_ini(ini))
+    doc = _wait_status(t, td, lambda d: _services(d)["talker"]["status_text"] is not None,
+                       "talker's STATUS=")
+    talker = _services(doc)["talker"]
+    eq(talker["status_text"], 'say "hi" \\ back\x7f caf\u00e9 bad\ufffd end',
+       "status_text through JSON (quotes, backslash, DEL, UTF-8, an invalid byte)")
+    eq((talker["state"], talker["ready"]), ("running", True), "talker ready by notify")
+    raw = _ctl(t, td, "status", "--json", "talker").stdout
+    check("\\u007f" in raw and "\\ufffd" in raw and "\\\"hi\\\"" in raw, "escapes on the wire: %r" % raw)
+    doc = _wait_status(t, td, lambda d: _services(d)["broken"]["state"] == "backoff", "broken backs off")
+    broken = _services(doc)["broken"]
+    check(broken["reason"] is not None and "No such file or directory" in broken["reason"],
+          "the exec failure as the reason: %r" % broken["reason"])
+    eq(broken["pid"], None, "no pid in backoff")
+    r = _ctl(t, td, "signal", "TERM", "broken")
+    eq(r.returncode, 1, "signal to a service in backoff")
+    check("'broken' is not running (backoff: " in _output(r), "the reason: %r" % _output(r))

@@ -297,6 +297,37 @@ START_TEST(stop_during_backoff_keeps_it_down)
 }
 END_TEST
 
+/* One-for-all: a child fails and waits for its delay before the group
+ * restarts all; a stop of it then holds it and the siblings are restarted
+ * at once, as its failure asked. */
+START_TEST(stop_during_a_pending_one_for_all_restart)
+{
+	build("[tend]\nstrategy = one-for-all\n"
+	      "[service:a]\ncommand = sleep 100\n"
+	      "[service:b]\ncommand = sleep 100\nbackoff-min = 10s\nbackoff-max = 10s\n");
+	struct group *root = &groups[0];
+	group_start(root);
+	settle(&services[1], SERVICE_RUNNING);
+	pid_t a = services[0].pid;
+	ck_assert_int_eq(kill(services[1].pid, SIGKILL), 0);
+	settle(&services[1], SERVICE_BACKOFF);
+	ck_assert_int_eq(services[0].pid, a); /* a waits for b's delay */
+	group_command_stop(root, 1);
+	loop_deliver();
+	ck_assert_int_eq(services[1].state, SERVICE_STOPPED);
+	int64_t deadline = clock_ms() + 5000;
+	while (!(services[0].state == SERVICE_RUNNING && services[0].pid != a)) {
+		ck_assert_msg(clock_ms() < deadline, "a was not restarted (%s)",
+			      service_state_name(services[0].state));
+		turn();
+		pause_ms(5);
+	}
+	ck_assert_int_eq(services[1].state, SERVICE_STOPPED);
+	ck_assert_int_eq(root->state, GROUP_UP);
+	teardown();
+}
+END_TEST
+
 /* A group as a unit: stop holds it (and its children) down across its
  * parent's restart; start brings it up; a start naming a child of a
  * stopped group brings the group up. */
@@ -435,6 +466,7 @@ Suite *ctl_suite(void)
 	tcase_add_test(commands, restart_gives_a_new_pid_and_is_not_a_failure);
 	tcase_add_test(commands, stop_holds_across_a_one_for_all_restart);
 	tcase_add_test(commands, stop_during_backoff_keeps_it_down);
+	tcase_add_test(commands, stop_during_a_pending_one_for_all_restart);
 	tcase_add_test(commands, a_group_is_stopped_and_started_as_a_unit);
 	tcase_add_test(commands, start_clears_a_failed_group);
 	tcase_add_test(commands, commands_during_a_sequential_start);
