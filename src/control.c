@@ -43,13 +43,14 @@ static int resolve_all(const char *const *args, size_t count, struct target *tar
 		       struct strbuf *body)
 {
 	int code = REPLY_OK;
+	size_t unknown = 0;
 	for (size_t i = 0; i < count; i++) {
 		if (args[i][0] == '-') {
 			strbuf_printf(body, "unknown option '%s'\n", args[i]);
 			return REPLY_USAGE;
 		}
 		if (names_resolve(args[i], &targets[i]) < 0) {
-			names_unknown(args[i], body);
+			names_unknown(args[i], unknown++, body);
 			code = REPLY_FAILED;
 		}
 	}

@@ -11,12 +11,18 @@ static size_t smallest(size_t a, size_t b, size_t c)
 	return m < c ? m : c;
 }
 
-/* Optimal string alignment distance over two rows back (for the swap). */
-size_t names_distance(const char *a, const char *b)
+/* Optimal string alignment distance over two rows back (for the swap).
+ * Above limit the exact value does not matter: it returns limit + 1 as
+ * soon as it is sure (the lengths differ by more, or a whole row is
+ * above it), so a typed name costs a few rows per candidate, not the
+ * product of the lengths. */
+static size_t distance_within(const char *a, const char *b, size_t limit)
 {
 	size_t m = strlen(a), n = strlen(b);
 	if (m > NAMES_COMPARE_MAX || n > NAMES_COMPARE_MAX)
 		return SIZE_MAX;
+	if ((m > n ? m - n : n - m) > limit)
+		return limit + 1;
 	size_t rows[3][NAMES_COMPARE_MAX + 1];
 	size_t *before = rows[0], *previous = rows[1], *current = rows[2];
 	for (size_t j = 0; j <= n; j++)
@@ -30,12 +36,27 @@ size_t names_distance(const char *a, const char *b)
 			    before[j - 2] + 1 < current[j])
 				current[j] = before[j - 2] + 1;
 		}
+		/* a swap reaches back two rows: both must be over the limit */
+		size_t lowest = SIZE_MAX;
+		for (size_t j = 0; j <= n; j++) {
+			if (current[j] < lowest)
+				lowest = current[j];
+			if (previous[j] < lowest)
+				lowest = previous[j];
+		}
+		if (lowest > limit)
+			return limit + 1;
 		size_t *oldest = before;
 		before = previous;
 		previous = current;
 		current = oldest;
 	}
 	return previous[n];
+}
+
+size_t names_distance(const char *a, const char *b)
+{
+	return distance_within(a, b, SIZE_MAX - 1);
 }
 
 /* How many edits still look like a typo of a name this long: one in a
@@ -58,10 +79,10 @@ const char *names_suggest(const char *name, const char *const *candidates, size_
 	int plain = strchr(name, '/') == NULL;
 	for (size_t i = 0; i < count; i++) {
 		const char *candidate = candidates[i];
-		size_t distance = names_distance(name, candidate);
+		size_t distance = distance_within(name, candidate, best_distance);
 		const char *slash = strrchr(candidate, '/');
 		if (plain && slash != NULL) {
-			size_t tail = names_distance(name, slash + 1);
+			size_t tail = distance_within(name, slash + 1, best_distance);
 			if (tail < distance)
 				distance = tail;
 		}
@@ -104,10 +125,11 @@ int names_resolve(const char *name, struct target *target)
 	return -1;
 }
 
-void names_unknown(const char *name, struct strbuf *body)
+void names_unknown(const char *name, size_t earlier, struct strbuf *body)
 {
 	const struct config *config = tree_config();
-	size_t count = config ? config->service_count * 2 + config->group_count : 0;
+	size_t count = config && earlier < NAMES_SUGGESTIONS_MAX
+		? config->service_count * 2 + config->group_count : 0;
 	const char **candidates = count ? calloc(count, sizeof *candidates) : NULL;
 	const char *suggestion = NULL;
 	if (candidates != NULL) {

@@ -39,8 +39,12 @@ struct target {
 /* Look name up in the running tree. Returns 0, or -1 when nothing has
  * that name. */
 int names_resolve(const char *name, struct target *target);
-/* "no service named 'wbe' (did you mean 'web'?)\n" into body. */
-void names_unknown(const char *name, struct strbuf *body);
+/* "no service named 'wbe' (did you mean 'web'?)\n" into body. earlier:
+ * how many unknown names of the same request came before; only the first
+ * NAMES_SUGGESTIONS_MAX get a suggestion (a request may hold two thousand
+ * names: none may cost PID 1 more than a moment). */
+enum { NAMES_SUGGESTIONS_MAX = 8 };
+void names_unknown(const char *name, size_t earlier, struct strbuf *body);
 /* Whether the group at group_index is the group at ancestor or inside it
  * (by name: "web/workers" is inside "web"). */
 bool names_group_within(size_t group_index, size_t ancestor);

@@ -141,10 +141,11 @@ static int select_names(const char *const *names, size_t count, struct selection
 	if (count == 0)
 		return REPLY_OK;
 	int code = REPLY_OK;
+	size_t unknown = 0;
 	for (size_t i = 0; i < count; i++) {
 		struct target target;
 		if (names_resolve(names[i], &target) < 0) {
-			names_unknown(names[i], body);
+			names_unknown(names[i], unknown++, body);
 			code = REPLY_FAILED;
 		}
 	}

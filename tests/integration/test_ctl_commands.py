@@ -544,3 +544,17 @@ backoff-min = 5s
     r = _ctl(t, td, "signal", "TERM", "broken")
     eq(r.returncode, 1, "signal to a service in backoff")
     check("'broken' is not running (backoff: " in _output(r), "the reason: %r" % _output(r))
+
+
+def test_many_unknown_names_are_cheap(t):
+    td = _up(t)
+    names = ["dbq"] * 900
+    began = time.monotonic()
+    r = _ctl(t, td, "status", *names)
+    elapsed = time.monotonic() - began
+    eq(r.returncode, 1, "status with 900 unknown names")
+    lines = _output(r).strip().split("\n")
+    eq(len([l for l in lines if l.startswith("no service named 'dbq'")]), 900, "a line per name")
+    eq(len([l for l in lines if "did you mean 'db'?" in l]), 8, "suggestions for the first 8 only")
+    check(elapsed < 2.0, "took %.2f s" % elapsed)
+    eq(_services(_status(t, td))["db"]["state"], "running", "tend still answers")
