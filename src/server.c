@@ -102,7 +102,8 @@ static void client_close(struct client *client)
 
 static void client_drop(struct client *client, const char *why)
 {
-	log_debug("control socket: dropped the client of pid %ld: %s", (long)client->pid, why);
+	log_debug("control socket: dropped the client of uid %u (pid %ld): %s",
+		  (unsigned)client->uid, (long)client->pid, why);
 	client_close(client);
 }
 
@@ -696,9 +697,9 @@ void server_publish(const char *text_line, const char *json_line)
 				     ? client_queue(client, json_line, json_length, SUBSCRIBER_PENDING_MAX)
 				     : client_queue(client, text_line, text_length, SUBSCRIBER_PENDING_MAX);
 		if (queued < 0) {
-			log_warn("control socket: dropped the events subscriber of pid %ld: "
-				 "it does not read its stream",
-				 (long)client->pid);
+			log_warn("control socket: dropped the events subscriber of uid %u "
+				 "(pid %ld): it does not read its stream",
+				 (unsigned)client->uid, (long)client->pid);
 			client_close(client);
 		} else if (idle) {
 			client_flush(client);

@@ -7,6 +7,7 @@ import json
 import os
 import socket
 import stat
+import threading
 import time
 
 from harness import Fail, check, eq, wait_until
@@ -294,3 +295,248 @@ def test_events_subscriber_leaving_is_forgotten(t):
     for s in streams:
         s.close()
     td.wait_until(lambda: len(h.fds(td.pid)) == baseline, 5, "fds back to the baseline")
+
+
+# ------------------------------------------------------------ hostile clients
+
+def _crasher_restarts(t):
+    """The crash loop's restart count, read over the raw protocol."""
+    started = time.monotonic()
+    code, body = t.request(b"tend/1 status loop/crasher --json\n", timeout=2)
+    latency = time.monotonic() - started
+    eq(code, 0, "status code (%r)" % body[:200])
+    services = json.loads(body)["services"]
+    return services[0]["restarts"], latency
+
+
+def _pace(t, seconds):
+    """Restarts per second of the crash loop over a window, asking status
+    every 50 ms meanwhile (each answer must come within 1 s)."""
+    first, _ = _crasher_restarts(t)
+    started = time.monotonic()
+    worst = 0.0
+    asked = 0
+    while time.monotonic() - started < seconds:
+        count, latency = _crasher_restarts(t)
+        worst = max(worst, latency)
+        asked += 1
+        time.sleep(0.05)
+    last, _ = _crasher_restarts(t)
+    check(worst < 1.0, "status answered within 1 s (worst %.3f s)" % worst)
+    return (last - first) / (time.monotonic() - started), worst, asked
+
+
+def _fd_count(td):
+    return len(h.fds(td.pid))
+
+
+@h.timeout(60)
+def test_client_limit_is_128(t):
+    td = t.tree(CRASHER)
+    _wait_socket(t)
+    t.request(b"tend/1 status\n")
+    baseline = _fd_count(td)
+    idle = [h.connect_socket(_sock(t)) for _ in range(128)]
+    td.wait_until(lambda: _fd_count(td) == baseline + 128, 5, "128 clients accepted")
+    # The 129th is accepted and closed at once: EOF, not a wait.
+    extra = h.connect_socket(_sock(t))
+    started = time.monotonic()
+    extra.settimeout(2)
+    eq(extra.recv(100), b"", "the 129th client is closed")
+    check(time.monotonic() - started < 1.0, "closed at once")
+    extra.close()
+    eq(_fd_count(td), baseline + 128, "fds with 128 clients")
+    check(any("128 clients connected; refusing more" in line for line in td.log),
+          "the refusal is logged")
+    for sock in idle[:10]:
+        sock.close()
+    # Room again: a request is answered while 118 idle clients wait.
+    code, _ = t.request(b"tend/1 status\n")
+    eq(code, 0, "status with 118 idle clients")
+    for sock in idle[10:]:
+        sock.close()
+    td.wait_until(lambda: _fd_count(td) == baseline, 5, "fds back to %d" % baseline)
+
+
+SPAMMER = r"""
+import os, socket, time
+address = os.environ["NOTIFY_SOCKET"]
+if address.startswith("@"):
+    address = "\0" + address[1:]
+sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+sock.connect(address)
+sock.send(b"READY=1")
+n = 0
+while True:
+    n += 1
+    try:
+        sock.send(b"STATUS=" + b"x" * 200 + str(n).encode())
+    except OSError:
+        pass
+    time.sleep(0.002)
+"""
+
+
+def _many_idle_services(count):
+    return "".join("[service:idle/s%04d]\ncommand = sleep 1000\nautostart = no\n\n" % i
+                   for i in range(count))
+
+
+@h.timeout(90)
+def test_hostile_clients_during_crash_loop(t):
+    # 3000 services that never start make `status --json` about 0.5 MB:
+    # more than a socket buffer, so a client that does not read it holds
+    # a reply tend must not wait for.
+    td = t.tree(CRASHER + "\n[group:idle]\nautostart = no\n\n" + _many_idle_services(3000))
+    _wait_socket(t)
+    td.wait_until(lambda: _crasher_restarts(t)[0] >= 3, 10, "the crash loop to run")
+    code, big = t.request(b"tend/1 status --json\n", timeout=10)
+    eq(code, 0, "status --json")
+    check(len(big) > 400000, "a large status (%d bytes)" % len(big))
+    baseline = _fd_count(td)
+    quiet_pace, quiet_worst, _ = _pace(t, 3)
+    t.note("pace without hostile clients: %.1f restarts/s, status worst %.3f s"
+           % (quiet_pace, quiet_worst))
+    check(quiet_pace > 3, "the crash loop restarts (%.1f/s)" % quiet_pace)
+
+    hostile = []
+    # 100 idle connections.
+    hostile += [h.connect_socket(_sock(t)) for _ in range(100)]
+    # An events subscriber that never reads.
+    lazy = h.connect_socket(_sock(t))
+    lazy.sendall(b"tend/1 events\n")
+    hostile.append(lazy)
+    # Two clients asking for the large status and never reading it.
+    for _ in range(2):
+        sock = h.connect_socket(_sock(t))
+        sock.sendall(b"tend/1 status --json\n")
+        hostile.append(sock)
+    # Random bytes, with and without a newline.
+    for n in (100, 3000, 4096, 70000):
+        sock = h.connect_socket(_sock(t))
+        try:
+            sock.sendall(os.urandom(n))
+        except OSError:
+            pass  # refused while sending: fine
+        hostile.append(sock)
+    # 1 MiB without a newline: refused after 4 KiB, never buffered whole.
+    flood = h.connect_socket(_sock(t))
+    flood.settimeout(5)
+    started = time.monotonic()
+    try:
+        flood.sendall(b"x" * (1 << 20))
+        raise Fail("tend took 1 MiB without a newline")
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    check(time.monotonic() - started < 2, "the flood was cut at once")
+    hostile.append(flood)
+
+    busy_pace, busy_worst, asked = _pace(t, 3)
+    t.note("pace with hostile clients: %.1f restarts/s, status worst %.3f s, %d asked"
+           % (busy_pace, busy_worst, asked))
+    check(busy_pace >= 0.6 * quiet_pace,
+          "the crash loop keeps its pace: %.1f/s with hostile clients, %.1f/s without"
+          % (busy_pace, quiet_pace))
+    check(td.running(), "tend runs")
+    for sock in hostile:
+        sock.close()
+    td.wait_until(lambda: _fd_count(td) == baseline, 10,
+                  "tend's fds back to the baseline %d" % baseline)
+
+
+@h.timeout(40)
+def test_silent_client_dropped_after_5s(t):
+    td = t.tree(SLEEPER)
+    _wait_socket(t)
+    t.request(b"tend/1 status\n")
+    baseline = _fd_count(td)
+    silent = h.connect_socket(_sock(t))
+    partial = h.connect_socket(_sock(t))
+    partial.sendall(b"tend/1 stat")  # never finished
+    started = time.monotonic()
+    for sock in (silent, partial):
+        sock.settimeout(8)
+        eq(sock.recv(100), b"", "dropped without a reply")
+    took = time.monotonic() - started
+    check(4.5 <= took < 7, "dropped after 5 s (%.2f s)" % took)
+    td.wait_until(lambda: _fd_count(td) == baseline, 2, "fds back to the baseline")
+
+
+@h.timeout(40)
+def test_client_not_reading_a_large_reply_is_dropped(t):
+    td = t.tree(SLEEPER + "\n[group:idle]\nautostart = no\n\n" + _many_idle_services(2000))
+    _wait_socket(t)
+    t.request(b"tend/1 status\n")
+    baseline = _fd_count(td)
+    lazy = h.connect_socket(_sock(t))
+    lazy.sendall(b"tend/1 status --json\n")
+    td.wait_until(lambda: _fd_count(td) == baseline + 1, 2, "the client accepted")
+    started = time.monotonic()
+    td.wait_until(lambda: _fd_count(td) == baseline, 10, "the non-reader dropped")
+    took = time.monotonic() - started
+    check(took > 3.5, "dropped after no progress for 5 s, not before (%.2f s)" % took)
+    # What it gets when it reads at last: the start of the reply, then EOF.
+    lazy.settimeout(5)
+    data = b""
+    while True:
+        chunk = lazy.recv(1 << 16)
+        if not chunk:
+            break
+        data += chunk
+    check(data.startswith(b"tend/1 0 "), "the reply began: %r" % data[:30])
+    length = int(data.split(b"\n", 1)[0].split()[2])
+    check(len(data) < length, "cut short (%d of %d bytes)" % (len(data), length))
+
+
+@h.timeout(40)
+def test_events_subscriber_that_does_not_read_is_dropped(t):
+    td = t.tree("[service:spammer]\nready = notify\ncommand = %s\n"
+                % " ".join(t.py("spammer.py", SPAMMER)))
+    _wait_socket(t)
+    td.wait_for_log(r"ready spammer", 5)
+    baseline = _fd_count(td)
+    # A reader that keeps up, in a thread, beside one that never reads.
+    reader = t.events(td)
+    numbers, errors, stop = [], [], threading.Event()
+
+    def read():
+        try:
+            while not stop.is_set():
+                e = reader.next(5)
+                if e["kind"] == "service" and e["event"] == "status":
+                    numbers.append(int(e["detail"].lstrip("x")))
+        except Exception as e:  # reported below
+            errors.append(e)
+    thread = threading.Thread(target=read, daemon=True)
+    thread.start()
+    lazy = h.connect_socket(_sock(t))
+    lazy.sendall(b"tend/1 events --json\n")
+    td.wait_until(lambda: _fd_count(td) == baseline + 2, 2, "two subscribers")
+    td.wait_for_log(r"dropped the events subscriber", 20)
+    eq(_fd_count(td), baseline + 1, "only the reader is left")
+    count = len(numbers)
+    wait_until(lambda: len(numbers) > count + 100 or errors, 5, "the reader to go on")
+    stop.set()
+    thread.join(6)
+    check(not errors, "the reader was not dropped: %s" % errors)
+    eq(numbers, list(range(numbers[0], numbers[0] + len(numbers))),
+       "the reader got every status event, in order")
+    eq(sum(1 for line in td.log if "dropped the events subscriber" in line), 1,
+       "one subscriber dropped")
+
+
+def test_idle_tend_with_socket_makes_no_wakeups(t):
+    td = t.tree("[tend]\nheartbeat = 0\n\n" + SLEEPER)
+    _wait_socket(t)
+    code, _ = t.request(b"tend/1 status\n")
+    eq(code, 0, "status")
+    subscriber = t.events(td)  # an idle subscriber costs no timer either
+    time.sleep(0.2)
+
+    def switches():
+        return int(h.status(td.pid)["voluntary_ctxt_switches"])
+    before = switches()
+    time.sleep(1.5)
+    after = switches()
+    eq(after - before, 0, "wake-ups of an idle tend with its socket open over 1.5 s")
+    subscriber.close()
