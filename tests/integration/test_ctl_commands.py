@@ -558,3 +558,21 @@ def test_many_unknown_names_are_cheap(t):
     eq(len([l for l in lines if "did you mean 'db'?" in l]), 8, "suggestions for the first 8 only")
     check(elapsed < 2.0, "took %.2f s" % elapsed)
     eq(_services(_status(t, td))["db"]["state"], "running", "tend still answers")
+
+
+def test_a_stopped_group_stays_down_across_its_parents_restart(t):
+    ini = "[tend]\nstrategy = rest-for-one\nmax-restarts = 50\n" + TREE.replace(
+        "command = sleep 2001\nstop-timeout = 2s", "command = sleep 2001\nstop-timeout = 2s\nbackoff-min = 0")
+    td = _up(t, ini)
+    eq(_ctl(t, td, "stop", "web").returncode, 0, "stop web")
+    _wait_status(t, td, lambda d: _groups(d)["web"]["state"] == "stopped", "web stopped")
+    old = {n: s["pid"] for n, s in _services(_status(t, td)).items()}
+    # db is the root's first child: rest-for-one restarts everything after it
+    eq(_ctl(t, td, "signal", "KILL", "db").returncode, 0, "kill db")
+    doc = _wait_status(t, td, lambda d: d["ready"] and all(
+        _services(d)[n]["state"] == "running" and _services(d)[n]["pid"] != old[n]
+        for n in ("db", "worker.0", "worker.1")), "db and the workers restarted, ready again")
+    for name in ("web/nginx", "web/php", "web/admin/panel"):
+        eq((_services(doc)[name]["state"], _services(doc)[name]["pid"]), ("stopped", None), name)
+    eq(_groups(doc)["web"]["state"], "stopped", "web held across the root's restart")
+    eq(_services(doc)["setup"]["state"], "exited", "the oneshot ran again")
