@@ -17,6 +17,7 @@
 #include "launch.h"
 #include "log.h"
 #include "output.h"
+#include "reload.h"
 #include "signals.h"
 #include "tree.h"
 
@@ -434,10 +435,41 @@ static void start_queued_message(void *target, int what, size_t index)
 	start_queued(NULL);
 }
 
+static bool stream_prefixed(const struct output_setting *setting)
+{
+	return setting->mode == OUTPUT_PREFIX;
+}
+
+void service_apply_config(struct service *service, const struct config_service *config)
+{
+	service->config = config;
+	/* The health state is per config: made again (or not at all). */
+	health_detach(service);
+	if (health_attach(service) < 0)
+		log_event(LOG_LEVEL_ERROR, config->name, "reload",
+			  "out of memory for its health state: it runs without one");
+	/* A relay outlives restarts; one whose stream is no longer prefixed
+	 * is closed (a newly prefixed stream gets one at the next start). */
+	if ((service->output[0] != NULL && !stream_prefixed(&config->stdout_setting)) ||
+	    (service->output[1] != NULL && !stream_prefixed(&config->stderr_setting)))
+		output_free(service->output);
+}
+
+/* The process is gone: a reload's settings waiting for that apply now. */
+static void apply_next_config(struct service *service)
+{
+	if (service->next_config == NULL)
+		return;
+	service_apply_config(service, service->next_config);
+	service->next_config = NULL;
+	loop_post(reload_collect, NULL, 0, 0);
+}
+
 /* Stopped before it got a spawn slot: it never ran. */
 static void stop_queued(struct service *service)
 {
 	dequeue(service);
+	apply_next_config(service);
 	set_state(service, SERVICE_STOPPED);
 	set_reason(service, REASON_STOPPED);
 	tell_group(service, CHILD_DOWN);
@@ -573,6 +605,7 @@ static void finish_stop(struct service *service)
 {
 	service->lingering = false;
 	forget_process(service);
+	apply_next_config(service);
 	set_state(service, SERVICE_STOPPED);
 	if (service->failing) {
 		tell_group(service, CHILD_FAILED);

@@ -62,6 +62,9 @@ struct service {
 	pid_t pid;           /* the leader while it is not reaped; 0 after */
 	pid_t process_group; /* the leader's group id: its members may outlive it */
 	struct service *queue_next; /* the spawn queue, while queued */
+	/* A reload's new settings for a service whose process is still being
+	 * stopped: they become its config once the process is gone. */
+	const struct config_service *next_config;
 	struct watch report;    /* spawn report pipe */
 	struct watch readiness; /* ready = fd:N pipe */
 	struct health_state *health; /* NULL without notify, check or watchdog */
@@ -126,6 +129,9 @@ void service_signal(struct service *service, int signal_number, bool whole_group
 void service_adopt_pid(struct service *service, pid_t pid);
 /* EXTEND_TIMEOUT_USEC=: a start or stop deadline is at least this far. */
 void service_extend_timeout(struct service *service, int64_t milliseconds);
+/* A reload: take config as the service's settings. Only while it has no
+ * process (health state and output relays are made again as config says). */
+void service_apply_config(struct service *service, const struct config_service *config);
 void service_free(struct service *service);
 
 #endif

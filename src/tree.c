@@ -30,6 +30,7 @@
 #include "loop.h"
 #include "notify.h"
 #include "reaper.h"
+#include "reload.h"
 #include "server.h"
 #include "service.h"
 #include "signals.h"
@@ -44,8 +45,8 @@ enum tree_phase { TREE_RUNNING, TREE_DRAINING, TREE_STOPPING, TREE_SWEEPING, TRE
 static struct {
 	const struct options *options;
 	struct config *config;
-	struct group *groups;
-	struct service *services;
+	struct group **groups;     /* each allocated alone: a reload keeps */
+	struct service **services; /* what it keeps at the same address */
 	struct watch signals;
 	struct timer drain_timer, deadline_timer;
 	struct sweeper sweeper;
@@ -62,6 +63,8 @@ static void print_diagnostics(const struct diagnostics *diagnostics)
 	for (size_t i = 0; i < diagnostics->count; i++)
 		fprintf(stderr, "%s\n", diagnostics->lines[i]);
 }
+
+static void open_notify_socket(void);
 
 static struct config *load(const struct options *options)
 {
@@ -85,6 +88,34 @@ int tree_check(const struct options *options)
 	return 0;
 }
 
+struct config *tree_load_again(struct diagnostics *diagnostics)
+{
+	const struct options *options = tree.options;
+	return options->command == NULL
+		? config_load(options->config_path, diagnostics)
+		: config_load_command(options->config_path, options->command, diagnostics);
+}
+
+void tree_install(struct config *config, struct service **services, struct group **groups)
+{
+	free(tree.services);
+	free(tree.groups);
+	tree.config = config;
+	tree.services = services;
+	tree.groups = groups;
+	tree.main_service = config->main_service >= 0 ? services[config->main_service] : NULL;
+	/* log-level applies; log-format stays as tend started (the prefixed
+	 * output's relays are made in it). */
+	log_set_level(config->log_level >= 0 ? (enum log_level)config->log_level : LOG_LEVEL_INFO);
+	log_adjust_level(tree.options->verbosity);
+	open_notify_socket();
+}
+
+bool tree_staying(void)
+{
+	return tree.phase == TREE_STAYING;
+}
+
 bool tree_shutting_down(void)
 {
 	return tree.phase != TREE_RUNNING && tree.phase != TREE_STAYING;
@@ -93,9 +124,9 @@ bool tree_shutting_down(void)
 /* --- what the control socket reads --- */
 
 size_t tree_service_count(void) { return tree.config ? tree.config->service_count : 0; }
-struct service *tree_service(size_t index) { return &tree.services[index]; }
+struct service *tree_service(size_t index) { return tree.services[index]; }
 size_t tree_group_count(void) { return tree.config ? tree.config->group_count : 0; }
-struct group *tree_group(size_t index) { return &tree.groups[index]; }
+struct group *tree_group(size_t index) { return tree.groups[index]; }
 const struct config *tree_config(void) { return tree.config; }
 const struct options *tree_options(void) { return tree.options; }
 long long tree_started_at_ms(void) { return tree.started_at_ms; }
@@ -108,7 +139,7 @@ bool tree_is_live(void)
 
 bool tree_is_ready(void)
 {
-	return tree.groups != NULL && tree.groups[0].ready && !tree_shutting_down();
+	return tree.groups != NULL && tree.groups[0]->ready && !tree_shutting_down();
 }
 
 /* --- shutdown --- */
@@ -138,7 +169,8 @@ static void on_deadline(struct timer *timer)
 		  (long long)tree.config->shutdown_timeout_ms);
 	events_tend("kill", "shutdown-timeout reached: SIGKILL to everything left");
 	for (size_t i = 0; i < tree.config->service_count; i++)
-		service_signal(&tree.services[i], SIGKILL, true);
+		service_signal(tree.services[i], SIGKILL, true);
+	reload_signal_removed(SIGKILL);
 	tree.phase = TREE_SWEEPING;
 	sweeper_kill_now(&tree.sweeper);
 }
@@ -148,7 +180,7 @@ static void stop_root(void)
 	tree.phase = TREE_STOPPING;
 	log_event(LOG_LEVEL_INFO, NULL, "shutdown", "stopping the tree");
 	events_tend("stopping", "stopping the tree");
-	group_stop(&tree.groups[0]);
+	group_stop(tree.groups[0]);
 }
 
 static void on_drain(struct timer *timer)
@@ -223,8 +255,11 @@ static void root_settled(bool failed)
 
 void tree_root_event(void *root, int what, size_t index)
 {
-	(void)root;
 	(void)index;
+	if (tree.groups == NULL || root != tree.groups[0]) {
+		reload_removed_event(root, what); /* the removed things, stopping */
+		return;
+	}
 	switch ((enum child_event)what) {
 	case CHILD_DOWN:
 		root_settled(false);
@@ -282,7 +317,7 @@ static void handle_signal(const struct signalfd_siginfo *info)
 		if (info->ssi_code == SI_KERNEL)
 			log_event(LOG_LEVEL_INFO, NULL, "signal", "terminal hangup (SIGHUP from the kernel) ignored");
 		else
-			log_event(LOG_LEVEL_WARN, NULL, "reload", "SIGHUP: reload is not available yet; nothing changes");
+			reload_signal();
 		return;
 	case SIGUSR1:
 	case SIGUSR2:
@@ -303,11 +338,28 @@ static void on_signal(struct watch *watch, uint32_t events)
 	bool no_children;
 	reaper_collect(&no_children);
 	for (size_t i = 0; i < tree.config->service_count; i++)
-		service_check_lingering(&tree.services[i]);
+		service_check_lingering(tree.services[i]);
+	reload_check_lingering();
 	sweeper_reaped(&tree.sweeper, no_children);
 }
 
 /* --- building --- */
+
+/* Room for what the running tree needs (a timer and a pid for each
+ * service, a timer per group and a few of tend's own, the largest
+ * environment), allocated before the loader's scratch memory is trimmed:
+ * growing it later would leave holes behind in resident memory. */
+int tree_reserve(const struct config *config)
+{
+	size_t timers = config->service_count + config->group_count + 8;
+	if (loop_reserve_timers(timers) < 0 || reaper_reserve(config->service_count + 1) < 0 ||
+	    loop_reserve_messages(2 * timers + 64) < 0)
+		return -1;
+	for (size_t i = 0; i < config->service_count; i++)
+		if (launch_reserve(&config->services[i], environ) < 0)
+			return -1;
+	return 0;
+}
 
 static int build(void)
 {
@@ -316,47 +368,50 @@ static int build(void)
 	tree.services = calloc(config->service_count ? config->service_count : 1, sizeof *tree.services);
 	if (tree.groups == NULL || tree.services == NULL)
 		return -1;
-	for (size_t i = 0; i < config->group_count; i++)
-		if (group_init(&tree.groups[i], &config->groups[i], NULL, 0,
-			       config->groups[i].child_count) < 0)
-			return -1;
 	for (size_t i = 0; i < config->group_count; i++) {
-		struct group *group = &tree.groups[i];
+		tree.groups[i] = malloc(sizeof *tree.groups[i]);
+		if (tree.groups[i] == NULL || group_init(tree.groups[i], &config->groups[i], NULL, 0,
+							 config->groups[i].child_count) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < config->service_count; i++) {
+		tree.services[i] = malloc(sizeof *tree.services[i]);
+		if (tree.services[i] == NULL)
+			return -1;
+		service_init(tree.services[i], &config->services[i], NULL, 0);
+		if (health_attach(tree.services[i]) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < config->group_count; i++) {
+		struct group *group = tree.groups[i];
 		for (size_t j = 0; j < group->child_count; j++) {
 			const struct config_child *child = &config->groups[i].children[j];
 			if (child->kind == CHILD_SERVICE) {
-				struct service *service = &tree.services[child->index];
-				service_init(service, &config->services[child->index], group, j);
-				if (health_attach(service) < 0)
-					return -1;
+				struct service *service = tree.services[child->index];
+				service->parent = group;
+				service->index = j;
 				group->children[j] = (struct node){ .kind = CHILD_SERVICE, .service = service };
 			} else {
-				struct group *sub = &tree.groups[child->index];
+				struct group *sub = tree.groups[child->index];
 				sub->parent = group;
 				sub->index = j;
 				group->children[j] = (struct node){ .kind = CHILD_GROUP, .group = sub };
 			}
 		}
 	}
-	/* What the running tree needs (a timer and a pid for each service, a
-	 * timer per group and a few of tend's own, the largest environment)
-	 * is allocated now, before the loader's scratch memory is trimmed:
-	 * growing it later would leave holes behind in resident memory. */
-	size_t timers = config->service_count + config->group_count + 8;
-	if (loop_reserve_timers(timers) < 0 || reaper_reserve(config->service_count + 1) < 0 ||
-	    loop_reserve_messages(2 * timers + 64) < 0)
+	if (tree_reserve(config) < 0)
 		return -1;
-	for (size_t i = 0; i < config->service_count; i++)
-		if (launch_reserve(&config->services[i], environ) < 0)
-			return -1;
 	if (config->main_service >= 0)
-		tree.main_service = &tree.services[config->main_service];
+		tree.main_service = tree.services[config->main_service];
 	return 0;
 }
 
-/* The sd_notify socket, only when some service has ready = notify. */
+/* The sd_notify socket, only when some service has ready = notify (once:
+ * a reload that brings the first such service opens it). */
 static void open_notify_socket(void)
 {
+	if (notify_socket_name() != NULL)
+		return;
 	for (size_t i = 0; i < tree.config->service_count; i++)
 		if (tree.config->services[i].ready == READY_NOTIFY) {
 			notify_open(tree.config->health_dir);
@@ -368,11 +423,18 @@ static void release(void)
 {
 	server_close(); /* first: it removes the socket, so no client comes */
 	for (size_t i = 0; tree.services && i < tree.config->service_count; i++)
-		service_free(&tree.services[i]);
+		if (tree.services[i] != NULL) {
+			service_free(tree.services[i]);
+			free(tree.services[i]);
+		}
 	for (size_t i = 0; tree.groups && i < tree.config->group_count; i++)
-		group_free(&tree.groups[i]);
+		if (tree.groups[i] != NULL) {
+			group_free(tree.groups[i]);
+			free(tree.groups[i]);
+		}
 	free(tree.services);
 	free(tree.groups);
+	reload_release(); /* after the services: some may point into its models */
 	loop_timer_cancel(&tree.drain_timer);
 	loop_timer_cancel(&tree.deadline_timer);
 	sweeper_cancel(&tree.sweeper);
@@ -441,7 +503,7 @@ int tree_run(const struct options *options, int signal_fd)
 		  tree.config->service_count, tree.config->group_count - 1);
 	healthfiles_open(tree.config->health_dir, tree.config->heartbeat_ms);
 	open_notify_socket();
-	group_start(&tree.groups[0]);
+	group_start(tree.groups[0]);
 	loop_run();
 	int status = exit_status();
 	healthfiles_close(); /* ready (gone already), then live: last */

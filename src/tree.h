@@ -50,4 +50,20 @@ void tree_shutdown(const char *why);
  * on-root-failure = stay): tend is live again (SPEC §2.4). */
 void tree_root_restarting(void);
 
+/* --- for reload (reload.c) --- */
+
+struct diagnostics;
+/* Load the config as at start: the same path, and the same `-- CMD`. */
+struct config *tree_load_again(struct diagnostics *diagnostics);
+/* Make room in the loop, the reaper and the launcher for config's tree.
+ * Returns 0 or -1 (no memory). */
+int tree_reserve(const struct config *config);
+/* Put a reloaded tree in place: config, and arrays (malloc'd, handed
+ * over) of the services and groups in its order; the previous arrays are
+ * freed (not what they point to, nor the previous config: reload.c owns
+ * those now). Applies log-level, opens the notify socket if needed. */
+void tree_install(struct config *config, struct service **services, struct group **groups);
+/* on-root-failure = stay, after the root gave up. */
+bool tree_staying(void);
+
 #endif
