@@ -55,6 +55,7 @@ struct client {
 	enum access access; /* what its credentials allow, fixed at accept */
 	uint32_t watched;   /* the epoll events asked for */
 	bool json;          /* an events subscriber that wants JSON lines */
+	bool read_closed;   /* it shut down its sending side (shutdown(SHUT_WR)) */
 	uid_t uid;
 	pid_t pid;
 	char *out; /* the reply, or a subscriber's pending lines */
@@ -121,6 +122,18 @@ static int client_watch(struct client *client, uint32_t events)
 	return 0;
 }
 
+/* What to wait for: a reply being written needs only room (its input is
+ * not read any more, and a readable fd nobody reads would wake the loop
+ * again and again); a subscriber's input is read (and discarded) until it
+ * shuts its side down, and room is wanted while output waits. EPOLLHUP
+ * and EPOLLERR come anyway. */
+static uint32_t wanted_events(const struct client *client, bool pending)
+{
+	if (client->phase == CLIENT_WRITING)
+		return EPOLLOUT;
+	return (client->read_closed ? 0 : EPOLLIN) | (pending ? EPOLLOUT : 0);
+}
+
 static int client_arm_timer(struct client *client)
 {
 	if (loop_timer_set(&client->timer, loop_now() + CLIENT_TIMEOUT_MS) < 0) {
@@ -151,7 +164,7 @@ static void client_flush(struct client *client)
 	}
 	if (client->out_sent < client->out_length) {
 		/* The client is slow: wait for room, 5 s from the last progress. */
-		if (client_watch(client, EPOLLIN | EPOLLOUT) < 0)
+		if (client_watch(client, wanted_events(client, true)) < 0)
 			return;
 		if (progress || !loop_timer_armed(&client->timer))
 			client_arm_timer(client);
@@ -163,7 +176,7 @@ static void client_flush(struct client *client)
 	}
 	client->out_length = client->out_sent = 0;
 	loop_timer_cancel(&client->timer);
-	client_watch(client, EPOLLIN);
+	client_watch(client, wanted_events(client, false));
 }
 
 /* Queue bytes for a client. Returns 0, or -1 when they would make it hold
@@ -306,6 +319,29 @@ static void client_handle(struct client *client, size_t length)
 	client_reply(client, code, &body);
 }
 
+/* The client shut down its sending side, or closed. A request it sent
+ * without the final newline (`printf 'tend/1 status' | socat ...`) is
+ * still a request; a subscriber that only half-closed (socat does, after
+ * its input) keeps its stream until it closes for good (EPOLLHUP). */
+static void client_end_of_input(struct client *client)
+{
+	client->read_closed = true;
+	switch (client->phase) {
+	case CLIENT_READING:
+		if (client->in_length == 0) {
+			client_close(client);
+			return;
+		}
+		client_handle(client, client->in_length);
+		return;
+	case CLIENT_STREAMING:
+		client_watch(client, wanted_events(client, client->out_sent < client->out_length));
+		return;
+	case CLIENT_WRITING:
+		return;
+	}
+}
+
 static void client_read(struct client *client)
 {
 	/* A bound on reads per wake-up: a client that floods us (a
@@ -332,9 +368,7 @@ static void client_read(struct client *client)
 			return;
 		}
 		if (n == 0) {
-			/* The client is gone (or half-closed before a whole
-			 * request): nobody to answer. */
-			client_close(client);
+			client_end_of_input(client);
 			return;
 		}
 		if (client->phase != CLIENT_READING) {
@@ -360,9 +394,15 @@ static void on_client(struct watch *watch, uint32_t events)
 			client_flush(client);
 		return;
 	}
-	if (client->phase == CLIENT_STREAMING && (events & EPOLLOUT)) {
-		client_flush(client);
-		return; /* EPOLLIN, if any, is reported again */
+	if (client->phase == CLIENT_STREAMING) {
+		if (events & (EPOLLHUP | EPOLLERR)) {
+			client_close(client); /* it is gone: nobody to stream to */
+			return;
+		}
+		if (events & EPOLLOUT) {
+			client_flush(client);
+			return; /* EPOLLIN, if any, is reported again */
+		}
 	}
 	if (events & (EPOLLIN | EPOLLERR | EPOLLHUP))
 		client_read(client);

@@ -5,6 +5,7 @@ reach PID 1's supervision or its fds.  What each command does is tested in
 test_ctl_commands.py."""
 import json
 import os
+import select
 import socket
 import stat
 import threading
@@ -31,6 +32,7 @@ def test_socket_made_in_missing_directory(t):
     path = t.path("run/deep/er/tend.sock")
     td = t.tree("[tend]\nsocket = %s\n\n%s" % (path, SLEEPER))
     _wait_socket(t, path)
+    t.request(b"tend/1 events\n", socket=path)
     mode = os.lstat(path).st_mode
     eq(stat.S_IMODE(mode), 0o600, "default socket-mode")
     eq(stat.S_IMODE(os.stat(t.path("run/deep/er")).st_mode), 0o755, "directory mode")
@@ -44,6 +46,7 @@ def test_socket_made_in_missing_directory(t):
 def test_socket_mode_and_group(t):
     td = t.tree("[tend]\nsocket-mode = 0660\nsocket-group = 4242\n\n" + SLEEPER)
     path = _wait_socket(t)
+    t.request(b"tend/1 events\n")  # it listens only once mode and group are set
     st = os.lstat(path)
     eq(stat.S_IMODE(st.st_mode), 0o660, "socket-mode")
     eq(st.st_gid, 4242, "the socket's group")
@@ -54,6 +57,7 @@ def test_socket_mode_and_group(t):
 def test_admin_group_is_the_file_group_when_alone(t):
     td = t.tree("[tend]\nsocket-mode = 0660\nadmin-group = 4343\n\n" + SLEEPER)
     path = _wait_socket(t)
+    t.request(b"tend/1 events\n")
     eq(os.lstat(path).st_gid, 4343, "the socket's group (admin-group)")
     td.kill(15)
     td.wait()
@@ -339,6 +343,12 @@ def _fd_count(td):
     return count
 
 
+def _cpu_ticks(td):
+    with open("/proc/%d/stat" % td.pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
 def _all_fds(td):
     return len(h.fds(td.pid))
 
@@ -484,15 +494,25 @@ def test_client_not_reading_a_large_reply_is_dropped(t):
     lazy = h.connect_socket(_sock(t))
     lazy.sendall(b"tend/1 status --json\n")
     td.wait_until(lambda: _fd_count(td) == baseline + 1, 2, "the client accepted")
-    started = time.monotonic()
+    # Once the reply has begun (the request is read), more bytes that tend
+    # never reads: they must not wake it while it waits for room.
+    readable, _, _ = select.select([lazy], [], [], 5)
+    check(readable, "the reply began")
+    lazy.sendall(b"and more")
+    started, cpu = time.monotonic(), _cpu_ticks(td)
     td.wait_until(lambda: _fd_count(td) == baseline, 10, "the non-reader dropped")
     took = time.monotonic() - started
     check(took > 3.5, "dropped after no progress for 5 s, not before (%.2f s)" % took)
+    used = (_cpu_ticks(td) - cpu) / os.sysconf("SC_CLK_TCK")
+    check(used < 0.3, "tend idle while it waited (%.2f s of CPU in %.1f s)" % (used, took))
     # What it gets when it reads at last: the start of the reply, then EOF.
     lazy.settimeout(5)
     data = b""
     while True:
-        chunk = lazy.recv(1 << 16)
+        try:
+            chunk = lazy.recv(1 << 16)
+        except ConnectionResetError:  # it closed with our "and more" unread
+            break
         if not chunk:
             break
         data += chunk
@@ -553,3 +573,34 @@ def test_idle_tend_with_socket_makes_no_wakeups(t):
     after = switches()
     eq(after - before, 0, "wake-ups of an idle tend with its socket open over 1.5 s")
     subscriber.close()
+
+
+def test_half_closed_clients(t):
+    """A client that shuts down its sending side (socat, nc) after its
+    request: a request without the final newline is still answered, and an
+    events subscriber keeps its stream until it closes for good."""
+    td = t.tree(SLEEPER)
+    _wait_socket(t)
+    sock = h.connect_socket(_sock(t))
+    sock.sendall(b"tend/1 status --json")
+    sock.shutdown(socket.SHUT_WR)
+    code, body = h.read_reply(sock)
+    eq(code, 0, "status without a newline, then EOF")
+    eq(json.loads(body)["services"][0]["name"], "sleeper", "the reply")
+    sock.close()
+    sub = h.connect_socket(_sock(t))
+    sub.sendall(b"tend/1 events --json\n")
+    sub.shutdown(socket.SHUT_WR)
+    eq(h.read_reply(sub), (0, None), "the stream header")
+    baseline = _fd_count(td)
+    r = t.ctl(td, ["restart", "sleeper"])
+    eq(r.returncode, 0, "restart (%r)" % r.stderr)
+    sub.settimeout(5)
+    data = b""
+    while b'"state":"running"' not in data:
+        chunk = sub.recv(65536)
+        check(chunk, "the half-closed subscriber still gets events (%r)" % data[-200:])
+        data += chunk
+    eq(_fd_count(td), baseline, "it is still connected")
+    sub.close()
+    td.wait_until(lambda: _fd_count(td) == baseline - 1, 5, "its close noticed")
