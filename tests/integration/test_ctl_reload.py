@@ -288,3 +288,205 @@ def test_sighup_repeated_reloads_keep_fds_and_rss_flat(t):
     t.note("RSS after 10 reloads %d KiB, after 110 %d KiB" % (rss0, rss1))
     check(rss1 <= rss0 + 64, "RSS flat across 100 reloads: %d -> %d KiB" % (rss0, rss1))
     eq(_sleep(td, 1001), keep, "the unchanged service kept its pid through 110 reloads")
+
+
+# ------------------------------------------------------------ tendctl reload
+
+def _ctl(t, td, *args):
+    return t.ctl(td, list(args))
+
+
+def _output(r):
+    return (r.stdout or "") + (r.stderr or "")
+
+
+def _status(t, td):
+    r = _ctl(t, td, "status", "--json")
+    if r.returncode != 0:
+        raise Fail("status --json exited %d: %s" % (r.returncode, _output(r)))
+    return json.loads(r.stdout)
+
+
+def _services(doc):
+    return {s["name"]: s for s in doc["services"]}
+
+
+def _groups(doc):
+    return {g["name"]: g for g in doc["groups"]}
+
+
+def _wait_status(t, td, predicate, what, timeout_s=10.0):
+    last = {}
+
+    def look():
+        r = _ctl(t, td, "status", "--json")
+        if r.returncode != 0:
+            return None
+        last["doc"] = json.loads(r.stdout)
+        return last["doc"] if predicate(last["doc"]) else None
+    try:
+        return td.wait_until(look, timeout_s, what)
+    except Fail as e:
+        raise Fail("%s; last status: %s" % (e, json.dumps(last.get("doc"))[:2000]))
+
+
+def _all_running(names):
+    return lambda d: all(_services(d).get(n, {}).get("state") == "running" for n in names)
+
+
+def _reload(t, td, expect_code=0):
+    r = _ctl(t, td, "reload")
+    eq(r.returncode, expect_code, "tendctl reload's exit code (%s)" % _output(r))
+    return r
+
+
+CTL_BASE = """
+[service:a]
+command = sleep 1001
+[service:b]
+command = sleep 1002
+[service:c]
+command = sleep 1003
+[service:flaky]
+command = sh -c 'test -f {mark} || {{ touch {mark}; exit 3; }}; exec sleep 1005'
+backoff-min = 0
+backoff-jitter = 0
+"""
+
+CTL_NEXT = """
+[service:a]
+command = sleep 1001
+[service:b]
+command = sleep 1012
+stop-signal = INT
+[service:d]
+command = sleep 1004
+[service:flaky]
+command = sh -c 'test -f {mark} || {{ touch {mark}; exit 3; }}; exec sleep 1005'
+backoff-min = 0
+backoff-jitter = 0
+"""
+
+
+def test_ctl_reload_add_remove_change_unchanged(t):
+    mark = t.path("flaky.mark")
+    td = t.tree(CTL_BASE.format(mark=mark))
+    before = _services(_wait_status(
+        t, td, lambda d: _all_running(["a", "b", "c", "flaky"])(d)
+        and _services(d)["flaky"]["restarts"] == 1, "all running, flaky restarted once"))
+    c = td.host_pid(before["c"]["pid"])
+    t.write_ini(CTL_NEXT.format(mark=mark))
+    r = _reload(t, td)
+    check("reloaded: 1 added, 1 removed, 1 changed, 2 unchanged" in r.stdout,
+          "the summary is the reply: %r" % _output(r))
+    after = _services(_wait_status(t, td, _all_running(["a", "b", "d", "flaky"]),
+                                   "a, b (changed), d (new) and flaky running"))
+    check("c" not in after, "c is gone from status: %s" % sorted(after))
+    td.wait_until(lambda: not h.alive(c), 5, "c's process stopped")
+    for name in ("a", "flaky"):
+        eq(after[name]["pid"], before[name]["pid"], "%s's pid (unchanged)" % name)
+        eq(after[name]["restarts"], before[name]["restarts"], "%s's restarts (unchanged)" % name)
+    check(after["b"]["pid"] != before["b"]["pid"], "b (changed) has a new pid")
+    eq(h.cmdline(td.host_pid(after["b"]["pid"])), ["sleep", "1012"], "b runs its new command")
+    eq(after["b"]["restarts"], before["b"]["restarts"], "a reload's restart is not counted")
+    # b's new stop-signal is the one used now
+    mark_log = td.mark()
+    r = _ctl(t, td, "stop", "b")
+    eq(r.returncode, 0, "stop b: %s" % _output(r))
+    td.wait_for_log(r"stop b: sent SIGINT", 5, start=mark_log)
+
+
+def test_ctl_reload_invalid_returns_the_errors(t):
+    td = t.tree(BASE)
+    before = _services(_wait_status(t, td, _all_running(["a", "b", "c"]), "running"))
+    path = t.write_ini(BASE + "\n[service:d]\ncommand = sleep 1004\nstop-timeout = soon\n"
+                       "[service:e]\ncomand = sleep 1\n")
+    r = _reload(t, td, expect_code=1)
+    lines = [l for l in _output(r).splitlines() if l.startswith(path + ":")]
+    eq(len(lines), 3, "FILE:LINE lines for the bad duration, the unknown key and the missing "
+       "command: %r" % _output(r))
+    check(any("soon" in l for l in lines), "the bad value named: %r" % lines)
+    after = _services(_status(t, td))
+    eq(sorted(after), ["a", "b", "c"], "nothing added")
+    for name in after:
+        eq(after[name]["pid"], before[name]["pid"], "%s's pid" % name)
+    # fixed, it applies
+    t.write_ini(BASE + "\n[service:d]\ncommand = sleep 1004\n")
+    r = _reload(t, td)
+    check("reloaded: 1 added, 0 removed, 0 changed, 3 unchanged" in r.stdout, _output(r))
+    _wait_status(t, td, _all_running(["a", "b", "c", "d"]), "d runs")
+
+
+HELD = """
+[service:a]
+command = sleep {a}
+[service:b]
+command = sleep 1002
+"""
+
+
+def test_ctl_reload_keeps_a_stop_hold(t):
+    td = t.tree(HELD.format(a=1001))
+    _wait_status(t, td, _all_running(["a", "b"]), "running")
+    eq(_ctl(t, td, "stop", "a", "b").returncode, 0, "stop a b")
+    _wait_status(t, td, lambda d: all(_services(d)[n]["state"] == "stopped" for n in "ab"),
+                 "a and b stopped")
+    # a changed, b unchanged: both stay held
+    t.write_ini(HELD.format(a=1011) + "[service:c]\ncommand = sleep 1003\n")
+    r = _reload(t, td)
+    check("reloaded: 1 added, 0 removed, 1 changed, 1 unchanged" in r.stdout, _output(r))
+    doc = _wait_status(t, td, _all_running(["c"]), "c (new) runs")
+    eq(_services(doc)["a"]["state"], "stopped", "a still held")
+    eq(_services(doc)["b"]["state"], "stopped", "b still held")
+    check(not h.live_pids_by_cmdline(td, r"^sleep 10(01|11|02)$"), "nothing of a or b runs")
+    eq(_ctl(t, td, "start", "a").returncode, 0, "start a")
+    doc = _wait_status(t, td, _all_running(["a"]), "a runs again")
+    eq(h.cmdline(td.host_pid(_services(doc)["a"]["pid"])), ["sleep", "1011"],
+       "a started with its new command")
+
+
+GROUP_KEYS = """
+[group:g]
+strategy = {strategy}
+ready-quorum = {quorum}
+[service:g/x]
+command = sleep 1021
+[service:g/y]
+command = {y}
+"""
+
+
+def test_ctl_reload_group_keys_apply_in_place(t):
+    td = t.tree(GROUP_KEYS.format(strategy="one-for-one", quorum="all", y="sleep 1022"))
+    before = _services(_wait_status(t, td, _all_running(["g/x", "g/y"]), "running"))
+    # one-for-all, and y now crashes: its crash restarts x too, by the new strategy
+    t.write_ini(GROUP_KEYS.format(strategy="one-for-all", quorum="1",
+                                  y="sh -c 'sleep 0.3; exit 1'"))
+    r = _reload(t, td)
+    check("reloaded: 0 added, 0 removed, 2 changed, 1 unchanged" in r.stdout, _output(r))
+    eq(_services(_status(t, td))["g/x"]["pid"], before["g/x"]["pid"],
+       "x not restarted by the reload (its group's keys changed, not its own)")
+    _wait_status(t, td, lambda d: _services(d)["g/x"]["pid"] not in (None, before["g/x"]["pid"]),
+                 "x restarted by y's crash under one-for-all")
+
+
+def test_ctl_reload_refused_during_shutdown(t):
+    cmd = " ".join(t.py("ignore_term.py", IGNORE_TERM) + [t.path("slow.pid")])
+    td = t.tree(SLOW_STOP.format(cmd=cmd))
+    _wait_status(t, td, _all_running(["slow", "a"]), "running")
+    t.wait_file("slow.pid", 5)
+    mark = td.mark()
+    td.kill(signal.SIGTERM)
+    td.wait_for_log(r"stop slow: sent SIGTERM", 5, start=mark)
+    r = _reload(t, td, expect_code=1)
+    check("shutting down" in _output(r), "the refusal says why: %r" % _output(r))
+
+
+def test_ctl_reload_with_main_command(t):
+    td = t.tree("[service:a]\ncommand = sleep 1001\n", args=["--", "sleep", "1099"])
+    before = _services(_wait_status(t, td, _all_running(["a", "main"]), "running"))
+    t.write_ini("[service:a]\ncommand = sleep 1001\n[service:b]\ncommand = sleep 1002\n")
+    r = _reload(t, td)
+    check("reloaded: 1 added, 0 removed, 0 changed, 2 unchanged" in r.stdout, _output(r))
+    after = _services(_wait_status(t, td, _all_running(["a", "b", "main"]), "b runs"))
+    eq(after["main"]["pid"], before["main"]["pid"], "-- CMD untouched")
