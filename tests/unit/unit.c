@@ -18,6 +18,7 @@ int main(void)
 	srunner_add_suite(runner, health_suite());
 	srunner_add_suite(runner, ctl_suite());
 	srunner_add_suite(runner, protocol_suite());
+	srunner_add_suite(runner, reload_suite());
 	srunner_run_all(runner, CK_NORMAL);
 	int run = srunner_ntests_run(runner);
 	int failed = srunner_ntests_failed(runner);

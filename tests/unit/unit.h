@@ -16,5 +16,6 @@ Suite *core_suite(void);
 Suite *health_suite(void);
 Suite *ctl_suite(void);
 Suite *protocol_suite(void);
+Suite *reload_suite(void);
 
 #endif
