@@ -326,7 +326,7 @@ static int converse(const char *path, const char *request, size_t request_length
 	int result = copy_body(fd, out, rest, rest_length, length, length < 0 ? -1 : REPLY_WAIT_MS);
 	close(fd);
 	if (result < 0 && code == 0)
-		return 1;
+		return EXIT_UNREACHABLE; /* the reply broke off: tend did not answer */
 	return code;
 }
 
