@@ -672,8 +672,10 @@ static void bring_up(struct group *group)
 static void start_child(struct group *group, size_t index)
 {
 	struct node child = group->children[index];
-	if (in_phase_range(group, index))
-		return; /* the group's own restart of the range starts it */
+	bool exited = child.kind == CHILD_SERVICE && child.service->state == SERVICE_EXITED;
+	if (in_phase_range(group, index) && !exited)
+		return; /* the group's own (re)start of the range starts it; not
+			   one that ended for good: that counts as settled */
 	if (node_in_backoff(child) && child.kind == CHILD_GROUP) {
 		loop_timer_cancel(&child.group->backoff_timer);
 		group_start(child.group);
@@ -693,6 +695,8 @@ void group_command_start(struct group *group, size_t index)
 		if (!node_failure_is_pending(child) && node_is_at_rest(child, false))
 			node_reset(child); /* named: no longer failed */
 		bring_up(group); /* starts it with the group's other wanted ones */
+		if (group_is_running(group))
+			start_child(group, index); /* one that ended for good, too */
 		return;
 	}
 	if (child.kind == CHILD_SERVICE)

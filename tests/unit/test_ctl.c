@@ -297,6 +297,29 @@ START_TEST(stop_during_backoff_keeps_it_down)
 }
 END_TEST
 
+/* A service that ended for good (restart = never) runs again when start
+ * names it, also in a group that was stopped. */
+START_TEST(start_runs_an_exited_service_again)
+{
+	build("[group:g]\n[service:g/once]\ncommand = sleep 0.2\nrestart = never\n"
+	      "[service:g/other]\ncommand = sleep 100\n");
+	struct group *root = &groups[0], *g = &groups[1];
+	group_start(root);
+	settle(&services[0], SERVICE_EXITED);
+	group_command_start(g, 0);
+	settle(&services[0], SERVICE_RUNNING);
+	settle(&services[0], SERVICE_EXITED);
+	group_command_stop(root, g->index);
+	settle(&services[1], SERVICE_STOPPED);
+	ck_assert_int_eq(g->state, GROUP_STOPPED);
+	group_command_start(g, 0);
+	settle(&services[0], SERVICE_RUNNING);
+	settle(&services[1], SERVICE_RUNNING);
+	ck_assert_int_eq(g->state, GROUP_UP);
+	teardown();
+}
+END_TEST
+
 /* One-for-all: a child fails and waits for its delay before the group
  * restarts all; a stop of it then holds it and the siblings are restarted
  * at once, as its failure asked. */
@@ -467,6 +490,7 @@ Suite *ctl_suite(void)
 	tcase_add_test(commands, stop_holds_across_a_one_for_all_restart);
 	tcase_add_test(commands, stop_during_backoff_keeps_it_down);
 	tcase_add_test(commands, stop_during_a_pending_one_for_all_restart);
+	tcase_add_test(commands, start_runs_an_exited_service_again);
 	tcase_add_test(commands, a_group_is_stopped_and_started_as_a_unit);
 	tcase_add_test(commands, start_clears_a_failed_group);
 	tcase_add_test(commands, commands_during_a_sequential_start);
