@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -182,6 +183,15 @@ static int connect_to(const char *path)
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
+	/* A blocking connect waits while tend's listen backlog is full, and
+	 * a send while its socket buffer is: SO_SNDTIMEO bounds both. */
+	struct timeval bound = { .tv_sec = REPLY_WAIT_MS / 1000 };
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &bound, sizeof bound) < 0) {
+		int error = errno;
+		close(fd);
+		errno = error;
+		return -1;
+	}
 	int result;
 	do
 		result = connect(fd, (const struct sockaddr *)&address, sizeof address);
@@ -279,16 +289,26 @@ static int copy_body(int fd, int out, const char *buffered, size_t buffered_leng
 	return 0;
 }
 
+/* tend closes a client over its limit at once, before it reads a byte:
+ * the send or the read fails, or the read sees the end. */
+#define CLOSED_EARLY "the connection closed without a reply (too many clients?)"
+static bool closed_early(int error)
+{
+	return error == EPIPE || error == ECONNRESET;
+}
+
 /* Send request to the socket at path and print the reply. */
 static int converse(const char *path, const char *request, size_t request_length)
 {
 	int fd = connect_to(path);
 	if (fd < 0)
-		return unreachable(path, strerror(errno));
+		return unreachable(path, errno == EAGAIN || errno == EINPROGRESS
+						 ? "timed out (its listen backlog is full)"
+						 : strerror(errno));
 	if (send_all(fd, request, request_length) < 0) {
 		int error = errno;
 		close(fd);
-		return unreachable(path, strerror(error));
+		return unreachable(path, closed_early(error) ? CLOSED_EARLY : strerror(error));
 	}
 	/* The header, and whatever of the body came with it. */
 	char buffer[PROTOCOL_HEADER_MAX + 4096];
@@ -299,8 +319,8 @@ static int converse(const char *path, const char *request, size_t request_length
 		if (n <= 0) {
 			int error = errno;
 			close(fd);
-			return unreachable(path, n == 0 ? "the connection closed without a reply"
-						       : strerror(error));
+			return unreachable(path, n == 0 || closed_early(error) ? CLOSED_EARLY
+									  : strerror(error));
 		}
 		newline = memchr(buffer + have, '\n', (size_t)n);
 		have += (size_t)n;

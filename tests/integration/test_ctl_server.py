@@ -367,6 +367,9 @@ def test_client_limit_is_128(t):
     eq(extra.recv(100), b"", "the 129th client is closed")
     check(time.monotonic() - started < 1.0, "closed at once")
     extra.close()
+    r = t.ctl(td, ["status"])
+    eq(r.returncode, 3, "tendctl as the 129th")
+    check("closed without a reply (too many clients?)" in r.stderr, r.stderr)
     eq(_fd_count(td), baseline + 128, "fds with 128 clients")
     td.wait_for_log(r"128 clients connected; refusing more", 2)
     for sock in idle[:10]:
@@ -604,3 +607,26 @@ def test_half_closed_clients(t):
     eq(_fd_count(td), baseline, "it is still connected")
     sub.close()
     td.wait_until(lambda: _fd_count(td) == baseline - 1, 5, "its close noticed")
+
+
+@h.timeout(40)
+def test_out_of_fds_pauses_accepting_without_spinning(t):
+    """EMFILE on accept (tend's fd limit is low here): tend pauses accepting
+    for a second at a time instead of spinning on the readable socket, and
+    takes clients again once fds are free."""
+    td = t.tree(SLEEPER, prefix=["prlimit", "--nofile=24:24", "--"])
+    _wait_socket(t)
+    eq(t.request(b"tend/1 status\n")[0], 0, "status")
+    clients = [h.connect_socket(_sock(t)) for _ in range(40)]  # the backlog holds them
+    td.wait_for_log(r"cannot accept a client: Too many open files; pausing", 5)
+    mark, cpu, started = td.mark(), _cpu_ticks(td), time.monotonic()
+    wait_until(lambda: time.monotonic() - started > 2.5, 5, "2.5 s with fds exhausted")
+    used = (_cpu_ticks(td) - cpu) / os.sysconf("SC_CLK_TCK")
+    check(used < 0.3, "no spinning: %.2f s of CPU in 2.5 s" % used)
+    pauses = sum(1 for line in td.log[mark:] if "pausing accepts" in line)
+    check(pauses <= 4, "one pause a second, not a flood of them (%d)" % pauses)
+    for sock in clients:
+        sock.close()
+    code, body = t.request(b"tend/1 status\n", timeout=5)
+    eq(code, 0, "status once fds are free (%r)" % body)
+    check(td.running(), "tend runs")
