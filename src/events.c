@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "group.h"
+#include "reload.h"
 #include "health.h"
 #include "log.h"
 #include "server.h"
@@ -189,7 +190,9 @@ void events_service(const struct service *service, const char *event, const char
 
 void events_group(const struct group *group, const char *event, const char *detail)
 {
-	if (!server_has_subscribers())
+	/* The group that stops what a reload removed is not a group of the
+	 * tree: its services' own events say what happens to them. */
+	if (!server_has_subscribers() || reload_is_removed_group(group))
 		return;
 	static struct line text, json;
 	begin(&text, &json, "group");

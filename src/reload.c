@@ -123,6 +123,9 @@ void reload_check_lingering(void) { walk_removed(check_lingering_one, 0); }
 
 static void free_models(void)
 {
+	if (reload.model_count > 0)
+		log_event(LOG_LEVEL_DEBUG, NULL, "reload", "%zu earlier config%s freed", reload.model_count,
+			  reload.model_count == 1 ? "" : "s");
 	for (size_t i = 0; i < reload.model_count; i++)
 		config_free(reload.models[i]);
 	free(reload.models);
@@ -158,6 +161,11 @@ static void free_removed(void *unused, int what, size_t index)
 	reload.removed.children = NULL;
 	reload.removed.child_count = 0;
 	reload_collect(NULL, 0, 0);
+}
+
+bool reload_is_removed_group(const struct group *group)
+{
+	return group == &reload.removed;
 }
 
 void reload_removed_event(void *group, int what)
@@ -586,6 +594,52 @@ static void append_removed(struct plan *plan)
 	group_stop(removed);
 }
 
+static bool child_fresh(const struct plan *plan, const struct config_child *child)
+{
+	return child->kind == CHILD_SERVICE ? plan->fresh_services[child->index]
+					    : plan->fresh_groups[child->index];
+}
+
+/* The new children of kept group j, if it runs: started as its start
+ * phase starts children (from the first new one on, in order). A group
+ * in the middle of restarting a range starts those before the range at
+ * once (the range is its own business). */
+static void start_fresh_children(struct plan *plan, size_t j)
+{
+	struct group *group = plan->groups[j];
+	const struct config_group *entry = &plan->config->groups[j];
+	size_t first = SIZE_MAX;
+	for (size_t c = 0; c < entry->child_count && first == SIZE_MAX; c++)
+		if (child_fresh(plan, &entry->children[c]))
+			first = c;
+	if (first == SIZE_MAX || (group->state != GROUP_UP && group->state != GROUP_STARTING))
+		return;
+	switch (group->phase) {
+	case PHASE_IDLE:
+		group->phase = PHASE_STARTING;
+		group->state = GROUP_STARTING;
+		group->range_from = first;
+		return;
+	case PHASE_STARTING:
+		if (first < group->range_from)
+			group->range_from = first;
+		return;
+	case PHASE_STOPPING:
+		if (group->after != AFTER_RESTART)
+			return; /* going down */
+		for (size_t c = first; c < group->range_from && c < group->child_count; c++) {
+			struct node node = group->children[c];
+			if (!child_fresh(plan, &entry->children[c]))
+				continue;
+			if (node.kind == CHILD_SERVICE && node.service->wanted_up)
+				service_step(node.service, EVENT_START);
+			else if (node.kind == CHILD_GROUP && node.group->wanted_up)
+				group_start(node.group);
+		}
+		return;
+	}
+}
+
 /* Start what is new in the groups that run; readiness by the new quorums. */
 static void start_new(struct plan *plan)
 {
@@ -599,20 +653,8 @@ static void start_new(struct plan *plan)
 	for (size_t j = 0; j < config->group_count; j++) {
 		if (plan->fresh_groups[j])
 			continue; /* its parent starts it, if it starts */
-		struct group *group = plan->groups[j];
-		bool fresh_child = false;
-		for (size_t c = 0; c < group->child_count; c++) {
-			const struct config_child *child = &config->groups[j].children[c];
-			fresh_child |= child->kind == CHILD_SERVICE ? plan->fresh_services[child->index]
-								    : plan->fresh_groups[child->index];
-		}
-		if (fresh_child && group->phase == PHASE_IDLE &&
-		    (group->state == GROUP_UP || group->state == GROUP_STARTING)) {
-			group->phase = PHASE_STARTING;
-			group->state = GROUP_STARTING;
-			group->range_from = 0;
-		}
-		group_reconcile(group);
+		start_fresh_children(plan, j);
+		group_reconcile(plan->groups[j]);
 	}
 }
 

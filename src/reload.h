@@ -32,6 +32,9 @@ bool reload_group_unchanged(const struct config_group *a, const struct config_gr
  * They are children of a group of their own, outside the tree; once all
  * of it is down they are freed, with the configs they point into. */
 
+/* Whether group is that group (events.c leaves it out of the stream). */
+struct group;
+bool reload_is_removed_group(const struct group *group);
 /* That group's reports (tree_root_event passes on what is not the root's). */
 void reload_removed_event(void *group, int what);
 /* Send a signal to every removed service still running (the shutdown
