@@ -60,19 +60,57 @@ static void line_printf(struct line *line, const char *format, ...)
 		line->length += (size_t)n < room ? (size_t)n : room;
 }
 
-/* Text form: control bytes would break the one-line framing (and could
- * carry terminal escapes from a service's STATUS=): shown as '?'. */
+/* The length of the valid UTF-8 sequence at text (2 to 4 bytes), or 0
+ * (also for a sequence cut by the terminating NUL). */
+static size_t utf8_sequence(const unsigned char *text, unsigned *code_point)
+{
+	unsigned char c = text[0];
+	size_t length;
+	unsigned code;
+	if (c >= 0xc2 && c <= 0xdf)
+		length = 2, code = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		length = 3, code = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		length = 4, code = c & 0x07;
+	else
+		return 0;
+	for (size_t i = 1; i < length; i++) {
+		if ((text[i] & 0xc0) != 0x80)
+			return 0;
+		code = code << 6 | (text[i] & 0x3f);
+	}
+	if ((length == 3 && (code < 0x800 || (code >= 0xd800 && code <= 0xdfff))) ||
+	    (length == 4 && (code < 0x10000 || code > 0x10ffff)))
+		return 0;
+	*code_point = code;
+	return length;
+}
+
+/* Text form: control characters would break the one-line framing or
+ * carry terminal escapes (a service's STATUS= is its own text): C0, DEL,
+ * C1 (U+0080-U+009F, e.g. CSI) and bytes that are not UTF-8 show as '?'. */
 static void line_text(struct line *line, const char *text)
 {
-	for (const unsigned char *c = (const unsigned char *)text; *c != '\0'; c++) {
-		char byte = (*c < 0x20 || *c == 0x7f) ? '?' : (char)*c;
-		line_append(line, &byte, 1);
+	const unsigned char *c = (const unsigned char *)text;
+	while (*c != '\0') {
+		unsigned code = 0;
+		size_t length = *c >= 0x80 ? utf8_sequence(c, &code) : 1;
+		bool shown = length > 1 ? code >= 0xa0 : length == 1 && *c >= 0x20 && *c != 0x7f;
+		if (shown) {
+			line_append(line, (const char *)c, length);
+		} else {
+			line_append(line, "?", 1);
+			length = length ? length : 1;
+		}
+		c += length;
 	}
 }
 
-/* A JSON string (or null). Bytes >= 0x80 pass through: names are ASCII
- * and STATUS= text is the service's own UTF-8. A cut never splits an
- * escape: each escape is appended whole or not at all. */
+/* A JSON string (or null): quotes, backslashes and control characters
+ * escaped, valid UTF-8 kept, any other byte as U+FFFD, so the line is
+ * always valid JSON. A cut never splits an escape or a character: each is
+ * appended whole or not at all. */
 static void line_json_string(struct line *line, const char *text)
 {
 	if (text == NULL) {
@@ -80,20 +118,28 @@ static void line_json_string(struct line *line, const char *text)
 		return;
 	}
 	line_append(line, "\"", 1);
-	for (const unsigned char *c = (const unsigned char *)text; *c != '\0'; c++) {
+	const unsigned char *c = (const unsigned char *)text;
+	while (*c != '\0') {
 		char escape[8];
-		size_t length;
+		const char *piece = escape;
+		size_t length, used = 1;
+		unsigned code;
 		if (*c == '"' || *c == '\\') {
 			escape[0] = '\\', escape[1] = (char)*c, length = 2;
 		} else if (*c < 0x20 || *c == 0x7f) {
 			length = (size_t)snprintf(escape, sizeof escape, "\\u%04x", *c);
+		} else if (*c < 0x80) {
+			piece = (const char *)c, length = 1;
+		} else if ((used = utf8_sequence(c, &code)) > 0) {
+			piece = (const char *)c, length = used;
 		} else {
-			escape[0] = (char)*c, length = 1;
+			piece = "\\ufffd", length = 6, used = 1;
 		}
 		/* Keep room for the closing quote, the brace and the newline. */
 		if (line->length + length + 2 > LINE_ROOM)
 			break;
-		line_append(line, escape, length);
+		line_append(line, piece, length);
+		c += used;
 	}
 	line_append(line, "\"", 1);
 }

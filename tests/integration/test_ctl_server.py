@@ -8,6 +8,7 @@ import os
 import select
 import socket
 import stat
+import subprocess
 import threading
 import time
 
@@ -630,3 +631,63 @@ def test_out_of_fds_pauses_accepting_without_spinning(t):
     code, body = t.request(b"tend/1 status\n", timeout=5)
     eq(code, 0, "status once fds are free (%r)" % body)
     check(td.running(), "tend runs")
+
+
+STATUS_SENDER = r"""
+import os, socket, sys, time
+address = os.environ["NOTIFY_SOCKET"]
+if address.startswith("@"):
+    address = "\0" + address[1:]
+sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+sock.connect(address)
+sock.send(b"READY=1")
+open(sys.argv[1], "w").write("up")
+while not os.path.exists(sys.argv[2]):
+    time.sleep(0.01)
+sock.send(b'STATUS=a"b\\c\x7fd \xc3\xa9 \xf0\x9f\x98\x80 \xff \xc2\x9b end')
+time.sleep(1000)
+"""
+
+
+def test_events_escape_what_services_send(t):
+    """A STATUS= with quotes, a backslash, DEL, UTF-8, a byte that is not
+    UTF-8 and a C1 control (CSI): valid JSON with the text intact (U+FFFD
+    for the bad byte), and a text line with no control character."""
+    td = t.tree("[service:talker]\nready = notify\ncommand = %s\n"
+                % " ".join(t.py("talker.py", STATUS_SENDER) + [t.path("up"), t.path("go")]))
+    t.wait_file("up", 5)
+    as_json, as_text = t.events(td), t.events(td, json_form=False)
+    t.write("go", "")
+    e = as_json.wait_service("talker", "status")
+    eq(e["detail"], 'a"b\\c\x7fd \u00e9 \U0001F600 \ufffd \u009b end', "the JSON detail")
+    line = as_text.wait_for(lambda l: " service talker status " in l, 5, "the text line")
+    check(line.endswith(': a"b\\c?d \u00e9 \U0001F600 ? ? end'), repr(line))
+    check(not any(ord(ch) < 0x20 or 0x7f <= ord(ch) < 0xa0 for ch in line), repr(line))
+
+
+def test_tendctl_events_until_tend_exits(t):
+    """`tendctl events` prints each line as it comes (stdout a pipe) and
+    exits 0 when tend closes the stream at its exit."""
+    td = t.tree(SLEEPER)
+    _wait_socket(t)
+    ev = t.events(td)  # to know when tendctl's own subscription is in place
+    proc = td.spawn_in_ns([t.binary, "ctl", "-s", _sock(t), "events"],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    wait_until(lambda: _fd_count(td) >= 3, 5, "tendctl subscribed")
+    r = t.ctl(td, ["restart", "sleeper"])
+    eq(r.returncode, 0, "restart")
+    ev.wait_service("sleeper", "state", "running")
+    # The lines arrive while tend still runs: read them before it exits.
+    lines = []
+    deadline = time.monotonic() + 5
+    while not any(" service sleeper state running " in l for l in lines):
+        check(time.monotonic() < deadline, "tendctl printed %s" % lines)
+        ready, _, _ = select.select([proc.stdout], [], [], 0.2)
+        if ready:
+            lines.append(proc.stdout.readline().decode())
+    check(any(" service sleeper state stopping " in l for l in lines), lines)
+    r = t.ctl(td, ["shutdown"])
+    eq(r.returncode, 0, "shutdown")
+    eq(proc.wait(10), 0, "tendctl events exits 0 when tend exits")
+    rest = proc.stdout.read().decode()
+    check(" tend shutdown" in rest and " tend exit: exit status 0" in rest, rest)
