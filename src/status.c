@@ -121,9 +121,12 @@ static const char *last_exit_text(const struct service *service, char *buffer, s
 	return buffer;
 }
 
+/* By the group object, not service->config->group: a changed service
+ * still stopping after a reload has the old model's config, whose group
+ * indexes are not the running tree's. */
 static const char *group_name_of(const struct service *service)
 {
-	return tree_config()->groups[service->config->group].name;
+	return service->parent->config->name;
 }
 
 /* --- the selection a NAME filter makes --- */
