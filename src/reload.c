@@ -14,8 +14,8 @@
  *   failed): it takes the new settings at once and stays as it is.
  * - Changed group (its own keys): the new settings apply in place; its
  *   children are compared one by one, so a group is never restarted for a
- *   change of its own keys (a new max-restarts or restart-period starts the
- *   intensity count afresh).
+ *   change of its own keys (a new max-restarts starts the intensity count
+ *   afresh; a new restart-period applies to the restarts counted so far).
  * - New: made and started if its group is running (per the group's
  *   `start` order) and its `autostart` says so.
  * - Removed: taken out of the tree and made children of a group of their
@@ -60,6 +60,15 @@ static struct {
 	size_t model_count;
 } reload;
 
+/* A reload that adds again a service a reload removed, while that one's
+ * process is still being stopped, takes the old object back into the tree
+ * (so that its new process starts once the old one is gone, never beside
+ * it). Its slot among the removed is filled with `gone`, a stand-in that is
+ * always at rest and never freed. */
+static struct config_service gone_config = { .name = (char *)"(gone)" };
+static struct service gone = { .config = &gone_config, .state = SERVICE_STOPPED,
+			       .report = { .fd = -1 }, .readiness = { .fd = -1 } };
+
 /* ---- what counts as a change ---- */
 
 bool reload_service_unchanged(const struct config_service *a, const struct config_service *b)
@@ -80,6 +89,8 @@ bool reload_group_unchanged(const struct config_group *a, const struct config_gr
 
 static void free_node(struct node node)
 {
+	if (node.kind == CHILD_SERVICE && node.service == &gone)
+		return;
 	if (node.kind == CHILD_SERVICE) {
 		service_free(node.service);
 		free(node.service);
@@ -94,7 +105,8 @@ static void free_node(struct node node)
 static void for_each_removed_service(struct node node, void (*action)(struct service *, int), int argument)
 {
 	if (node.kind == CHILD_SERVICE) {
-		action(node.service, argument);
+		if (node.service != &gone)
+			action(node.service, argument);
 		return;
 	}
 	for (size_t i = 0; i < node.group->child_count; i++)
@@ -214,6 +226,7 @@ struct plan {
 	struct group **groups;
 	bool *fresh_services, *fresh_groups; /* made by this reload */
 	bool *restart;                /* kept services to stop and start again */
+	struct node **revived;        /* a removed service's slot, taken back */
 	struct node **children;       /* kept groups' new children arrays */
 	struct intensity *windows;    /* kept groups' new intensity windows */
 	bool *new_window;
@@ -245,16 +258,37 @@ static size_t find_old_group(const char *name, size_t hint)
 	return SIZE_MAX;
 }
 
+static struct node *find_stopping_in(struct group *group, const char *name)
+{
+	for (size_t i = 0; i < group->child_count; i++) {
+		struct node *node = &group->children[i];
+		if (node->kind == CHILD_GROUP) {
+			struct node *found = find_stopping_in(node->group, name);
+			if (found != NULL)
+				return found;
+		} else if (node->service != &gone && node->service->state == SERVICE_STOPPING &&
+			   strcmp(node->service->config->name, name) == 0) {
+			return node;
+		}
+	}
+	return NULL;
+}
+
+static struct node *find_stopping_removed(const char *name)
+{
+	return reload.removed_ready ? find_stopping_in(&reload.removed, name) : NULL;
+}
+
 /* Undo what prepare() made (nothing of the running tree was touched). */
 static void plan_undo(struct plan *plan)
 {
 	const struct config *config = plan->config;
-	for (size_t i = 0; plan->services && i < config->service_count; i++)
+	for (size_t i = 0; plan->services && plan->fresh_services && i < config->service_count; i++)
 		if (plan->fresh_services[i] && plan->services[i] != NULL) {
 			service_free(plan->services[i]);
 			free(plan->services[i]);
 		}
-	for (size_t i = 0; plan->groups && i < config->group_count; i++) {
+	for (size_t i = 0; plan->groups && plan->fresh_groups && i < config->group_count; i++) {
 		if (plan->fresh_groups[i] && plan->groups[i] != NULL) {
 			group_free(plan->groups[i]);
 			free(plan->groups[i]);
@@ -273,6 +307,7 @@ static void plan_free(struct plan *plan)
 	free(plan->fresh_services);
 	free(plan->fresh_groups);
 	free(plan->restart);
+	free(plan->revived);
 	free(plan->children);
 	free(plan->windows);
 	free(plan->new_window);
@@ -293,6 +328,7 @@ static int prepare(struct plan *plan)
 	plan->fresh_services = calloc(services ? services : 1, sizeof *plan->fresh_services);
 	plan->fresh_groups = calloc(groups, sizeof *plan->fresh_groups);
 	plan->restart = calloc(services ? services : 1, sizeof *plan->restart);
+	plan->revived = calloc(services ? services : 1, sizeof *plan->revived);
 	plan->children = calloc(groups, sizeof *plan->children);
 	plan->windows = calloc(groups, sizeof *plan->windows);
 	plan->new_window = calloc(groups, sizeof *plan->new_window);
@@ -300,7 +336,7 @@ static int prepare(struct plan *plan)
 	plan->old_groups_kept = calloc(old_groups ? old_groups : 1, sizeof(bool));
 	plan->removed = calloc(old_services + old_groups + 1, sizeof *plan->removed);
 	if (!plan->services || !plan->groups || !plan->fresh_services || !plan->fresh_groups ||
-	    !plan->restart ||
+	    !plan->restart || !plan->revived ||
 	    !plan->children || !plan->windows || !plan->new_window || !plan->old_services_kept ||
 	    !plan->old_groups_kept || !plan->removed)
 		return -1;
@@ -333,6 +369,12 @@ static int prepare(struct plan *plan)
 		if (old != SIZE_MAX) {
 			plan->services[i] = tree_service(old);
 			plan->old_services_kept[old] = true;
+			continue;
+		}
+		struct node *slot = find_stopping_removed(entry->name);
+		if (slot != NULL) {
+			plan->services[i] = slot->service;
+			plan->revived[i] = slot;
 			continue;
 		}
 		plan->services[i] = malloc(sizeof *plan->services[i]);
@@ -419,6 +461,10 @@ static void wire(struct plan *plan)
 			}
 		}
 	}
+	/* Services taken back from the removed: `gone` stands in their slot. */
+	for (size_t i = 0; i < config->service_count; i++)
+		if (plan->revived[i] != NULL)
+			*plan->revived[i] = (struct node){ .kind = CHILD_SERVICE, .service = &gone };
 	/* Then each group's new children. */
 	for (size_t j = 0; j < config->group_count; j++) {
 		struct group *group = plan->groups[j];
@@ -490,6 +536,16 @@ static void settle_services(struct plan *plan)
 		if (plan->fresh_services[i]) {
 			plan->tally.added++;
 			log_event(LOG_LEVEL_INFO, entry->name, "reload", "added");
+			continue;
+		}
+		if (plan->revived[i] != NULL) {
+			/* Removed before and still stopping: back in the tree,
+			 * it starts with these settings once it is down. */
+			plan->tally.added++;
+			service->next_config = entry;
+			service->wanted_up = entry->autostart;
+			log_event(LOG_LEVEL_INFO, entry->name, "reload",
+				  "added: its earlier process is still stopping; it starts once that is gone");
 			continue;
 		}
 		const struct config_service *settings =
@@ -596,7 +652,8 @@ static void append_removed(struct plan *plan)
 
 static bool child_fresh(const struct plan *plan, const struct config_child *child)
 {
-	return child->kind == CHILD_SERVICE ? plan->fresh_services[child->index]
+	return child->kind == CHILD_SERVICE ? plan->fresh_services[child->index] ||
+						      plan->revived[child->index] != NULL
 					    : plan->fresh_groups[child->index];
 }
 
@@ -640,6 +697,16 @@ static void start_fresh_children(struct plan *plan, size_t j)
 	}
 }
 
+/* A group among the removed may have lost its last running child to a
+ * revival: look again, bottom up, so it finishes its stop and reports. */
+static void reconcile_removed(struct group *group)
+{
+	for (size_t i = 0; i < group->child_count; i++)
+		if (group->children[i].kind == CHILD_GROUP)
+			reconcile_removed(group->children[i].group);
+	group_reconcile(group);
+}
+
 /* Start what is new in the groups that run; readiness by the new quorums. */
 static void start_new(struct plan *plan)
 {
@@ -656,6 +723,11 @@ static void start_new(struct plan *plan)
 		start_fresh_children(plan, j);
 		group_reconcile(plan->groups[j]);
 	}
+	for (size_t i = 0; i < config->service_count; i++)
+		if (plan->revived[i] != NULL) {
+			reconcile_removed(&reload.removed);
+			break;
+		}
 }
 
 static void log_report_lines(const char *text)

@@ -268,20 +268,27 @@ def test_sighup_repeated_reloads_keep_fds_and_rss_flat(t):
     _up(td)
     keep = _sleep(td, 1001)
 
+    last = [0]
+
     def cycle(i):
         _rewrite(t, MANY.format(n=2000 + i % 2))
+        last[0] = td.mark()
         eq(_hup(td), "reloaded: 2 added, 2 removed, 1 changed, 1 unchanged",
            "reload %d" % i)
 
+    def settled():
+        # every spawn done (no report pipe open) and the removed ones gone
+        td.wait_for_log(r" ready \(root\): group ready", 5, start=last[0])
+        td.wait_until(lambda: len(h.live_pids_by_cmdline(td, r"^sleep 1100$")) == 1, 5,
+                      "one g*/x")
+
     for i in range(1, 11):
         cycle(i)
-    td.wait_until(lambda: len(h.live_pids_by_cmdline(td, r"^sleep 1100$")) == 1, 5,
-                  "one g*/x")
+    settled()
     fds0, rss0 = len(h.fds(td.pid)), _rss_kb(td.pid)
     for i in range(11, 111):
         cycle(i)
-    td.wait_until(lambda: len(h.live_pids_by_cmdline(td, r"^sleep 1100$")) == 1, 5,
-                  "one g*/x")
+    settled()
     td.wait_until(lambda: len(h.fds(td.pid)) == fds0, 5,
                   "tend's fd count back to %d (is %d)" % (fds0, len(h.fds(td.pid))))
     rss1 = _rss_kb(td.pid)
@@ -583,3 +590,32 @@ def test_reloads_during_strategy_restarts(t):
     eq(sorted(_services(doc)), ["g/crash", "g/s0", "g/tail7"], "exactly its services")
     td.wait_until(lambda: len(h.live_pids_by_cmdline(td, r"^sleep 1[12]\d\d$")) == 2, 10,
                   "no sibling of an earlier config left running")
+
+
+@timeout(40)
+def test_ctl_reload_adds_back_a_service_still_stopping(t):
+    """Removed, then added again while its old process is still stopping:
+    the new process starts once the old one is gone, never beside it."""
+    cmd = " ".join(t.py("ignore_term.py", IGNORE_TERM) + [t.path("slow.pid")])
+    td = t.tree(REMOVE_SLOW.format(cmd=cmd))
+    _wait_status(t, td, _all_running(["slow", "a"]), "running")
+    t.wait_file("slow.pid", 5)
+    slow = td.host_pid(int(t.read("slow.pid")))
+    t.write_ini("[service:a]\ncommand = sleep 1001\n")
+    check("1 removed" in _reload(t, td).stdout, "slow removed")
+    doc = _status(t, td)
+    check("slow" not in _services(doc), "slow left status")
+    t.write_ini("[service:a]\ncommand = sleep 1001\n[service:slow]\ncommand = sleep 1077\n")
+    r = _reload(t, td)
+    check("reloaded: 1 added, 0 removed, 0 changed, 1 unchanged" in r.stdout, _output(r))
+    eq(_services(_status(t, td))["slow"]["state"], "stopping",
+       "slow is back, still stopping its old process")
+    check(h.alive(slow), "the old process is still there (it ignores SIGTERM)")
+    check(not h.live_pids_by_cmdline(td, r"^sleep 1077$"), "the new one waits")
+    doc = _wait_status(t, td, _all_running(["slow"]), "slow runs its new command", 10)
+    check(not h.alive(slow), "the old process is gone (SIGKILL at stop-timeout)")
+    eq(h.cmdline(td.host_pid(_services(doc)["slow"]["pid"])), ["sleep", "1077"], "new command")
+    # the removed group let go of it: a later reload is plain, nothing leaks
+    t.write_ini("[service:a]\ncommand = sleep 1001\n")
+    check("1 removed" in _reload(t, td).stdout, "removed again")
+    td.wait_until(lambda: not h.live_pids_by_cmdline(td, r"^sleep 1077$"), 5, "stopped")
