@@ -619,3 +619,22 @@ def test_ctl_reload_adds_back_a_service_still_stopping(t):
     t.write_ini("[service:a]\ncommand = sleep 1001\n")
     check("1 removed" in _reload(t, td).stdout, "removed again")
     td.wait_until(lambda: not h.live_pids_by_cmdline(td, r"^sleep 1077$"), 5, "stopped")
+
+
+def test_ctl_reload_into_a_held_group(t):
+    """A group held down by `tendctl stop` stays down: a service added to
+    it by a reload does not start until the group is started."""
+    ini = "[group:g]\n[service:g/x]\ncommand = sleep 1021\n[service:a]\ncommand = sleep 1001\n"
+    td = t.tree(ini)
+    _wait_status(t, td, _all_running(["g/x", "a"]), "running")
+    eq(_ctl(t, td, "stop", "g").returncode, 0, "stop g")
+    _wait_status(t, td, lambda d: _groups(d)["g"]["state"] == "stopped", "g stopped")
+    t.write_ini(ini + "[service:g/y]\ncommand = sleep 1022\n")
+    r = _reload(t, td)
+    check("reloaded: 1 added, 0 removed, 0 changed, 3 unchanged" in r.stdout, _output(r))
+    doc = _status(t, td)
+    eq(_groups(doc)["g"]["state"], "stopped", "g still held")
+    eq(_services(doc)["g/y"]["state"], "stopped", "g/y not started in the held group")
+    check(not h.live_pids_by_cmdline(td, r"^sleep 102[12]$"), "nothing of g runs")
+    eq(_ctl(t, td, "start", "g").returncode, 0, "start g")
+    _wait_status(t, td, _all_running(["g/x", "g/y"]), "g/x and g/y run after start g")
