@@ -16,14 +16,11 @@
 #include "server.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -32,6 +29,7 @@
 #include "loop.h"
 #include "passwd.h"
 #include "protocol.h"
+#include "socketfile.h"
 #include "util.h"
 
 enum {
@@ -41,6 +39,7 @@ enum {
 	ACCEPT_PAUSE_MS = 1000,   /* after EMFILE: let fds come back */
 	ACCEPT_BATCH = 32,        /* accepts per wake-up: supervision first */
 	SUBSCRIBER_PENDING_MAX = 256 * 1024,
+	SUBSCRIBER_KEEP = 16 * 1024, /* buffer kept by a drained subscriber */
 	GROUP_NAME_MAX = 64,
 	PEER_GROUPS_INLINE = 64,
 };
@@ -68,9 +67,7 @@ static struct {
 	int fd;
 	struct watch listen;
 	struct timer accept_pause;
-	char *path;
-	dev_t device;
-	ino_t inode;
+	struct socket_file file;
 	uid_t self_uid;
 	bool set_socket_group, set_admin_group;
 	gid_t socket_group, admin_group;
@@ -175,6 +172,13 @@ static void client_flush(struct client *client)
 		return;
 	}
 	client->out_length = client->out_sent = 0;
+	if (client->out_capacity > SUBSCRIBER_KEEP) {
+		/* A burst grew it: give the memory back rather than keep up to
+		 * 512 KiB for each of 128 idle subscribers. */
+		free(client->out);
+		client->out = NULL;
+		client->out_capacity = 0;
+	}
 	loop_timer_cancel(&client->timer);
 	client_watch(client, wanted_events(client, false));
 }
@@ -539,163 +543,47 @@ static void apply_settings(const struct config *config)
 				  sizeof server.admin_group_name);
 }
 
-/* The file's mode and group (SPEC §2.1): the group is socket-group, or
- * admin-group when only that is set. Returns 0 or -1 (logged). */
-static int apply_file_settings(const struct config *config)
+static struct socket_file_settings file_settings(const struct config *config)
 {
-	if (fchmodat(AT_FDCWD, server.path, (mode_t)config->socket_mode, 0) < 0) {
-		log_error("cannot set the mode of the control socket %s: %s", server.path,
-			  strerror(errno));
-		return -1;
-	}
-	bool set_group = config->set_socket_group || config->set_admin_group;
-	gid_t group = config->set_socket_group ? config->socket_group : config->admin_group;
-	if (set_group && fchownat(AT_FDCWD, server.path, (uid_t)-1, group, AT_SYMLINK_NOFOLLOW) < 0) {
-		log_error("cannot set the group of the control socket %s to %u: %s", server.path,
-			  (unsigned)group, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/* An existing path: a stale socket of a dead tend is removed, anything
- * else stops us. Returns 0 (the path is free now) or -1 (logged). */
-static int clear_stale(const char *path, const struct sockaddr_un *address)
-{
-	struct stat status;
-	if (lstat(path, &status) < 0) {
-		if (errno == ENOENT)
-			return 0;
-		log_error("cannot examine the control socket path %s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (!S_ISSOCK(status.st_mode)) {
-		log_error("control socket path %s exists and is not a socket; not removing it", path);
-		return -1;
-	}
-	int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (probe < 0) {
-		log_error("cannot create a socket: %s", strerror(errno));
-		return -1;
-	}
-	int result = connect(probe, (const struct sockaddr *)address, sizeof *address);
-	int error = errno;
-	close(probe);
-	if (result == 0 || error == EAGAIN || error == EINPROGRESS) {
-		log_error("another tend is running with the control socket %s "
-			  "(it accepts connections); not taking it over",
-			  path);
-		return -1;
-	}
-	if (error != ECONNREFUSED && error != ENOENT) {
-		log_error("cannot check whether the control socket %s is in use: %s", path,
-			  strerror(error));
-		return -1;
-	}
-	/* Nobody listens: a tend that died without cleaning up left it. */
-	if (unlink(path) < 0 && errno != ENOENT) {
-		log_error("cannot remove the stale control socket %s: %s", path, strerror(errno));
-		return -1;
-	}
-	log_info("removed the stale control socket %s", path);
-	return 0;
-}
-
-static int make_parent(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	if (slash == NULL || slash == path)
-		return 0;
-	char *directory = xstrndup(path, (size_t)(slash - path));
-	if (directory == NULL)
-		return -1;
-	int result = make_directories(directory, 0755);
-	if (result < 0)
-		log_error("cannot create the control socket's directory %s: %s", directory,
-			  strerror(errno));
-	free(directory);
-	return result;
-}
-
-static int bind_socket(const struct sockaddr_un *address)
-{
-	server.fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (server.fd < 0) {
-		log_error("cannot create the control socket: %s", strerror(errno));
-		return -1;
-	}
-	/* Created 0600 whatever the umask says; the wanted mode comes after,
-	 * so the file is never more open than configured. */
-	mode_t previous = umask(0177);
-	int result = bind(server.fd, (const struct sockaddr *)address, sizeof *address);
-	int error = errno;
-	umask(previous);
-	if (result < 0) {
-		log_error("cannot bind the control socket %s: %s%s", server.path, strerror(error),
-			  error == EADDRINUSE ? " (another tend started at the same time?)" : "");
-		return -1;
-	}
-	struct stat status;
-	if (lstat(server.path, &status) < 0) {
-		log_error("cannot examine the control socket %s: %s", server.path, strerror(errno));
-		return -1;
-	}
-	server.device = status.st_dev;
-	server.inode = status.st_ino;
-	return 0;
+	return (struct socket_file_settings){
+		.mode = config->socket_mode,
+		.set_group = config->set_socket_group || config->set_admin_group,
+		.group = config->set_socket_group ? config->socket_group : config->admin_group,
+	};
 }
 
 int server_open(const struct config *config)
 {
 	if (config->socket_path == NULL)
 		return 0;
-	struct sockaddr_un address = { .sun_family = AF_UNIX };
-	size_t length = strlen(config->socket_path);
-	if (length == 0 || length >= sizeof address.sun_path) {
-		log_error("control socket path %s is too long (at most %zu bytes)",
-			  config->socket_path, sizeof address.sun_path - 1);
+	struct socket_file_settings settings = file_settings(config);
+	server.fd = socket_file_open(&server.file, config->socket_path, &settings, LISTEN_BACKLOG);
+	if (server.fd < 0)
+		return -1;
+	server.self_uid = geteuid();
+	server.listen = (struct watch){ .fd = server.fd, .callback = on_listen };
+	server.accept_pause = (struct timer){ .callback = on_accept_pause };
+	if (loop_watch_add(&server.listen, EPOLLIN) < 0) {
+		close(server.fd);
+		server.fd = -1;
+		socket_file_remove(&server.file);
 		return -1;
 	}
-	memcpy(address.sun_path, config->socket_path, length + 1);
-	server.path = xstrdup(config->socket_path);
-	server.self_uid = geteuid();
-	server.listen = (struct watch){ .callback = on_listen };
-	server.accept_pause = (struct timer){ .callback = on_accept_pause };
-	if (server.path == NULL || make_parent(server.path) < 0 ||
-	    clear_stale(server.path, &address) < 0 || bind_socket(&address) < 0)
-		goto fail;
-	if (apply_file_settings(config) < 0)
-		goto fail_bound;
-	if (listen(server.fd, LISTEN_BACKLOG) < 0) {
-		log_error("cannot listen on the control socket %s: %s", server.path, strerror(errno));
-		goto fail_bound;
-	}
-	server.listen.fd = server.fd;
-	if (loop_watch_add(&server.listen, EPOLLIN) < 0)
-		goto fail_bound;
 	apply_settings(config);
-	log_debug("control socket %s open", server.path);
+	log_debug("control socket %s open", server.file.path);
 	return 0;
-fail_bound:
-	unlink(server.path);
-fail:
-	if (server.fd >= 0)
-		close(server.fd);
-	server.fd = -1;
-	free(server.path);
-	server.path = NULL;
-	return -1;
 }
 
 void server_reconfigure(const struct config *config)
 {
 	if (server.fd < 0)
 		return;
-	if (config->socket_path == NULL || strcmp(config->socket_path, server.path) != 0)
+	if (config->socket_path == NULL || strcmp(config->socket_path, server.file.path) != 0)
 		log_warn("the control socket stays %s until tend restarts (a reload does not move it)",
-			 server.path);
+			 server.file.path);
 	apply_settings(config);
-	apply_file_settings(config);
+	struct socket_file_settings settings = file_settings(config);
+	socket_file_apply(&server.file, &settings);
 }
 
 void server_close(void)
@@ -715,13 +603,7 @@ void server_close(void)
 	loop_timer_cancel(&server.accept_pause);
 	close(server.fd);
 	server.fd = -1;
-	/* Remove the file only if it is still ours. */
-	struct stat status;
-	if (lstat(server.path, &status) == 0 && status.st_dev == server.device &&
-	    status.st_ino == server.inode && unlink(server.path) < 0)
-		log_warn("cannot remove the control socket %s: %s", server.path, strerror(errno));
-	free(server.path);
-	server.path = NULL;
+	socket_file_remove(&server.file);
 }
 
 void server_publish(const char *text_line, const char *json_line)

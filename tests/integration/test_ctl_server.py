@@ -672,6 +672,7 @@ def test_tendctl_events_until_tend_exits(t):
     # the end of the stream instead of being killed with the namespace.
     td = t.tree(SLEEPER, mode="sub")
     _wait_socket(t)
+    td.wait_until(lambda: td.pid, 10, "tend's pid")  # found before tendctl runs too
     ev = t.events(td)  # to know when tendctl's own subscription is in place
     proc = td.spawn_in_ns([t.binary, "ctl", "-s", _sock(t), "events"],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -693,3 +694,31 @@ def test_tendctl_events_until_tend_exits(t):
     eq(proc.wait(10), 0, "tendctl events exits 0 when tend exits")
     rest = proc.stdout.read().decode()
     check(" tend shutdown" in rest and " tend exit: exit status 0" in rest, rest)
+
+
+def test_reload_applies_socket_mode_and_groups(t):
+    _open_socket_dir(t)
+    ini = t.write_ini(SLEEPER)
+    td = t.tree(ini)
+    path = _wait_socket(t)
+    t.request(b"tend/1 events\n")
+    r = _ctl_as_nobody(t, td, ["status"], gid=4242)
+    eq(r.returncode, 3, "uid 65534 on a 0600 socket")
+    check("Permission denied" in r.stderr, r.stderr)
+    t.write_ini("[tend]\nsocket-mode = 0666\nsocket-group = 4242\n\n" + SLEEPER)
+    r = t.ctl(td, ["reload"])
+    eq(r.returncode, 0, "reload (%r)" % r.stderr)
+    st = os.lstat(path)
+    eq((stat.S_IMODE(st.st_mode), st.st_gid), (0o666, 4242), "mode and group after the reload")
+    r = _ctl_as_nobody(t, td, ["status"], gid=4242)
+    eq(r.returncode, 0, "a socket-group member after the reload (%r)" % r.stderr)
+    r = _ctl_as_nobody(t, td, ["stop", "sleeper"], gid=4242)
+    eq(r.returncode, 3, "still read-only")
+    # The group removed again: the file goes back to tend's group, the
+    # member is a stranger again.
+    t.write_ini("[tend]\nsocket-mode = 0666\n\n" + SLEEPER)
+    eq(t.ctl(td, ["reload"]).returncode, 0, "second reload")
+    eq(os.lstat(path).st_gid, os.getegid(), "the socket's group after socket-group is gone")
+    r = _ctl_as_nobody(t, td, ["status"], gid=4242)
+    eq(r.returncode, 3, "no longer allowed")
+    check("no socket-group or admin-group is set" in r.stderr, r.stderr)
