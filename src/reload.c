@@ -742,14 +742,15 @@ static void log_report_lines(const char *text)
 
 int reload_run(struct strbuf *report)
 {
+	/* What is queued speaks of the tree as it is: deliver it first, so
+	 * nothing arrives for a child at an index that moved (and a shutdown
+	 * it begins is seen below). */
+	loop_deliver();
 	if (tree_shutting_down()) {
 		strbuf_printf(report, "reload refused: tend is shutting down\n");
 		log_event(LOG_LEVEL_WARN, NULL, "reload", "reload refused: tend is shutting down");
 		return 1;
 	}
-	/* What is queued speaks of the tree as it is: deliver it first, so
-	 * nothing arrives for a child at an index that moved. */
-	loop_deliver();
 	log_event(LOG_LEVEL_INFO, NULL, "reload", "reloading %s", tree_options()->config_path);
 	struct diagnostics diagnostics = { 0 };
 	struct config *config = tree_load_again(&diagnostics);

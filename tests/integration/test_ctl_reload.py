@@ -638,3 +638,28 @@ def test_ctl_reload_into_a_held_group(t):
     check(not h.live_pids_by_cmdline(td, r"^sleep 102[12]$"), "nothing of g runs")
     eq(_ctl(t, td, "start", "g").returncode, 0, "start g")
     _wait_status(t, td, _all_running(["g/x", "g/y"]), "g/x and g/y run after start g")
+
+
+STAY = """
+[tend]
+on-root-failure = stay
+max-restarts = 0
+[service:crash]
+command = sh -c 'exit 1'
+"""
+
+
+def test_ctl_reload_after_the_root_gave_up(t):
+    """on-root-failure = stay: after the root gave up a reload still applies
+    (nothing starts in the failed root), and `tendctl start` runs the new
+    service."""
+    td = t.tree(STAY)
+    _wait_status(t, td, lambda d: _groups(d)[""]["state"] == "failed", "the root failed")
+    t.write_ini(STAY + "[service:b]\ncommand = sleep 1002\n")
+    r = _reload(t, td)
+    check("reloaded: 1 added, 0 removed, 0 changed, 1 unchanged" in r.stdout, _output(r))
+    doc = _status(t, td)
+    eq(_services(doc)["b"]["state"], "stopped", "b not started in the failed root")
+    eq(_groups(doc)[""]["state"], "failed", "the root still failed")
+    eq(_ctl(t, td, "start", "b").returncode, 0, "start b")
+    _wait_status(t, td, _all_running(["b"]), "b runs after start")
