@@ -188,20 +188,24 @@ struct key_context {
 	char message[160];              /* for an error built from a table */
 };
 
+/* One row of the key table, kept small: the table is the largest piece of
+ * data in the binary. */
 struct key_spec {
 	const char *name;
-	unsigned sections;
-	enum key_target target;
-	enum key_kind kind;
-	size_t offset;
-	long minimum, maximum;          /* integers, numbers, durations (ms), modes;
-					   for a limit, minimum is its LIMIT_ index */
-	const struct choice *choices;   /* NULL-name terminated */
-	const char *range;              /* what a value out of range is told */
-	int (*apply)(struct key_context *context, void *target, const char *value,
-		     const char **error);
-	bool repeatable;                /* env, env-file, include */
-	bool allow_empty;               /* capabilities = (keep none) */
+	unsigned char sections;         /* IN_ bits */
+	enum key_target target : 8;
+	enum key_kind kind : 8;
+	bool repeatable : 1;            /* env, env-file, include */
+	bool allow_empty : 1;           /* capabilities = (keep none) */
+	unsigned short offset;          /* of the field in the target */
+	union {
+		int (*apply)(struct key_context *context, void *target, const char *value,
+			     const char **error);   /* KIND_CUSTOM */
+		const struct choice *choices;   /* KIND_CHOICE: NULL-name terminated */
+	};
+	int minimum, maximum;           /* integers, numbers and modes; a duration's
+					   minimum (ms: 0 or 1) only; for a limit,
+					   minimum is its LIMIT_ index */
 };
 
 /* Every key of every section (config_keys.c). */

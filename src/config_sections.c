@@ -57,14 +57,30 @@ static int parse_choice(const struct key_spec *spec, struct key_context *context
 	return -1;
 }
 
-static int parse_ranged(const struct key_spec *spec, void *target, const char *value,
+/* Out of range: what the key's range is, from its row. */
+static int out_of_range(const struct key_spec *spec, struct key_context *context,
 			const char **error)
+{
+	if (spec->kind == KIND_NUMBER)
+		snprintf(context->message, sizeof context->message, "must be between %d and %d",
+			 spec->minimum, spec->maximum);
+	else if (spec->kind == KIND_INTEGER)
+		snprintf(context->message, sizeof context->message, "must be %d or more",
+			 spec->minimum);
+	else
+		return *error = "must be more than 0", -1; /* a duration's minimum is 1 ms */
+	*error = context->message;
+	return -1;
+}
+
+static int parse_ranged(const struct key_spec *spec, struct key_context *context, void *target,
+			const char *value, const char **error)
 {
 	if (spec->kind == KIND_INTEGER) {
 		long number;
 		if (parse_integer(value, spec->minimum, spec->maximum, &number, error) < 0) {
-			if (spec->range != NULL && strcmp(*error, "number out of range") == 0)
-				*error = spec->range;
+			if (strcmp(*error, "number out of range") == 0)
+				return out_of_range(spec, context, error);
 			return -1;
 		}
 		*(int *)target = (int)number;
@@ -74,20 +90,16 @@ static int parse_ranged(const struct key_spec *spec, void *target, const char *v
 		double number;
 		if (parse_number(value, &number, error) < 0)
 			return -1;
-		if (number < (double)spec->minimum || number > (double)spec->maximum) {
-			*error = spec->range;
-			return -1;
-		}
+		if (number < spec->minimum || number > spec->maximum)
+			return out_of_range(spec, context, error);
 		*(double *)target = number;
 		return 0;
 	}
 	int64_t milliseconds;
 	if (parse_duration_ms(value, &milliseconds, error) < 0)
 		return -1;
-	if (milliseconds < spec->minimum) {
-		*error = spec->range;
-		return -1;
-	}
+	if (milliseconds < spec->minimum)
+		return out_of_range(spec, context, error);
 	*(int64_t *)target = milliseconds;
 	return 0;
 }
@@ -100,7 +112,7 @@ static int parse_value(const struct key_spec *spec, struct key_context *context,
 	case KIND_DURATION:
 	case KIND_INTEGER:
 	case KIND_NUMBER:
-		return parse_ranged(spec, target, value, error);
+		return parse_ranged(spec, context, target, value, error);
 	case KIND_BOOLEAN:
 		return parse_boolean(value, target, error);
 	case KIND_CHOICE:

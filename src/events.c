@@ -17,6 +17,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,6 +27,7 @@
 #include "log.h"
 #include "server.h"
 #include "service.h"
+#include "util.h"
 
 enum { EVENT_LINE_MAX = 2048, TIMESTAMP_MAX = 32 };
 
@@ -60,33 +62,6 @@ static void line_printf(struct line *line, const char *format, ...)
 		line->length += (size_t)n < room ? (size_t)n : room;
 }
 
-/* The length of the valid UTF-8 sequence at text (2 to 4 bytes), or 0
- * (also for a sequence cut by the terminating NUL). */
-static size_t utf8_sequence(const unsigned char *text, unsigned *code_point)
-{
-	unsigned char c = text[0];
-	size_t length;
-	unsigned code;
-	if (c >= 0xc2 && c <= 0xdf)
-		length = 2, code = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		length = 3, code = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		length = 4, code = c & 0x07;
-	else
-		return 0;
-	for (size_t i = 1; i < length; i++) {
-		if ((text[i] & 0xc0) != 0x80)
-			return 0;
-		code = code << 6 | (text[i] & 0x3f);
-	}
-	if ((length == 3 && (code < 0x800 || (code >= 0xd800 && code <= 0xdfff))) ||
-	    (length == 4 && (code < 0x10000 || code > 0x10ffff)))
-		return 0;
-	*code_point = code;
-	return length;
-}
-
 /* Text form: control characters would break the one-line framing or
  * carry terminal escapes (a service's STATUS= is its own text): C0, DEL,
  * C1 (U+0080-U+009F, e.g. CSI) and bytes that are not UTF-8 show as '?'. */
@@ -95,7 +70,7 @@ static void line_text(struct line *line, const char *text)
 	const unsigned char *c = (const unsigned char *)text;
 	while (*c != '\0') {
 		unsigned code = 0;
-		size_t length = *c >= 0x80 ? utf8_sequence(c, &code) : 1;
+		size_t length = *c >= 0x80 ? utf8_sequence((const char *)c, SIZE_MAX, &code) : 1;
 		bool shown = length > 1 ? code >= 0xa0 : length == 1 && *c >= 0x20 && *c != 0x7f;
 		if (shown) {
 			line_append(line, (const char *)c, length);
@@ -118,28 +93,17 @@ static void line_json_string(struct line *line, const char *text)
 		return;
 	}
 	line_append(line, "\"", 1);
-	const unsigned char *c = (const unsigned char *)text;
-	while (*c != '\0') {
-		char escape[8];
-		const char *piece = escape;
-		size_t length, used = 1;
-		unsigned code;
-		if (*c == '"' || *c == '\\') {
-			escape[0] = '\\', escape[1] = (char)*c, length = 2;
-		} else if (*c < 0x20 || *c == 0x7f) {
-			length = (size_t)snprintf(escape, sizeof escape, "\\u%04x", *c);
-		} else if (*c < 0x80) {
-			piece = (const char *)c, length = 1;
-		} else if ((used = utf8_sequence(c, &code)) > 0) {
-			piece = (const char *)c, length = used;
-		} else {
-			piece = "\\ufffd", length = 6, used = 1;
-		}
+	for (size_t used; *text != '\0'; text += used) {
+		char escape[JSON_ESCAPE_MAX];
+		size_t length = json_escape_char(escape, text, SIZE_MAX,
+						 JSON_ESCAPE_DEL | JSON_ESCAPE_UTF8, &used);
+		const char *piece = length > 0 ? escape : text;
+		if (length == 0)
+			length = used;
 		/* Keep room for the closing quote, the brace and the newline. */
 		if (line->length + length + 2 > LINE_ROOM)
 			break;
 		line_append(line, piece, length);
-		c += used;
 	}
 	line_append(line, "\"", 1);
 }

@@ -34,9 +34,7 @@ static struct {
 	int64_t heartbeat_ms;
 	struct timer heartbeat;
 	struct health_file files[FILE_COUNT];
-} health_files = {
-	.files = { [FILE_LIVE] = { .name = "live" }, [FILE_READY] = { .name = "ready" } },
-};
+} health_files; /* zero-initialised: no room in the binary's initialised data */
 
 static char *join(const char *dir, const char *prefix, const char *name)
 {
@@ -130,8 +128,10 @@ void healthfiles_open(const char *dir, int64_t heartbeat_ms)
 	if (make_directories(dir, 0755) < 0)
 		log_event(LOG_LEVEL_ERROR, NULL, "health-file", "cannot create %s: %s (tried again at the next change)",
 			  dir, strerror(errno));
+	static const char *const names[FILE_COUNT] = { [FILE_LIVE] = "live", [FILE_READY] = "ready" };
 	for (int i = 0; i < FILE_COUNT; i++) {
 		struct health_file *file = &health_files.files[i];
+		file->name = names[i];
 		file->path = join(dir, "", file->name);
 		file->temporary = join(dir, ".", file->name);
 		if (file->path == NULL || file->temporary == NULL) {

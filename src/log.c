@@ -23,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util.h"
+
 enum log_sink { SINK_WRITE, SINK_SEND };
 
 static struct {
@@ -84,17 +86,11 @@ int log_format_from_name(const char *name)
 static void line_put(char *line, size_t *length, size_t size, const char *text, bool json)
 {
 	for (; *text != '\0' && *length + 7 < size; text++) {
-		unsigned char c = (unsigned char)*text;
-		if (json && (c == '"' || c == '\\')) {
-			line[(*length)++] = '\\';
-			line[(*length)++] = (char)c;
-		} else if (json && c < 0x20) {
-			*length += (size_t)snprintf(line + *length, size - *length, "\\u%04x", c);
-		} else if (!json && c == '\n') {
-			line[(*length)++] = ' ';
-		} else {
-			line[(*length)++] = (char)c;
-		}
+		size_t used, escaped = json ? json_escape_char(line + *length, text, 1, 0, &used) : 0;
+		if (escaped > 0)
+			*length += escaped;
+		else
+			line[(*length)++] = !json && *text == '\n' ? ' ' : *text;
 	}
 }
 

@@ -26,8 +26,11 @@ struct message {
 	int what;
 };
 
+/* -1 when closed. Not in loop below, which is zero-initialised and so takes
+ * no room in the binary's initialised data. */
+static int epoll_fd = -1;
+
 static struct {
-	int epoll_fd;
 	bool running;
 	int64_t now;
 	struct timer **heap; /* 1-based binary min-heap on due_ms */
@@ -40,12 +43,12 @@ static struct {
 	struct message *messages; /* a ring of queued messages */
 	size_t message_head, message_count, message_capacity;
 	bool delivering;
-} loop = { .epoll_fd = -1 };
+} loop;
 
 int loop_init(void)
 {
-	loop.epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-	if (loop.epoll_fd < 0)
+	epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (epoll_fd < 0)
 		return -1;
 	loop.now = monotonic_ms();
 	return 0;
@@ -53,9 +56,9 @@ int loop_init(void)
 
 void loop_close(void)
 {
-	if (loop.epoll_fd >= 0)
-		close(loop.epoll_fd);
-	loop.epoll_fd = -1;
+	if (epoll_fd >= 0)
+		close(epoll_fd);
+	epoll_fd = -1;
 	free(loop.heap);
 	loop.heap = NULL;
 	loop.heap_count = loop.heap_capacity = 0;
@@ -117,7 +120,7 @@ size_t loop_deliver(void)
 static int watch_control(struct watch *watch, int operation, uint32_t events)
 {
 	struct epoll_event event = { .events = events, .data.ptr = watch };
-	if (epoll_ctl(loop.epoll_fd, operation, watch->fd, &event) < 0) {
+	if (epoll_ctl(epoll_fd, operation, watch->fd, &event) < 0) {
 		log_error("cannot watch fd %d: %s", watch->fd, strerror(errno));
 		return -1;
 	}
@@ -146,7 +149,7 @@ void loop_watch_remove(struct watch *watch)
 		return;
 	/* EPOLL_CTL_DEL can only fail if the fd is already closed (then epoll
 	 * dropped it itself), so its result does not matter. */
-	epoll_ctl(loop.epoll_fd, EPOLL_CTL_DEL, watch->fd, NULL);
+	epoll_ctl(epoll_fd, EPOLL_CTL_DEL, watch->fd, NULL);
 	watch->active = false;
 	loop.watch_count--;
 	if (loop.blocker == watch)
@@ -283,7 +286,7 @@ int loop_run(void)
 			loop.blocker->callback(loop.blocker, LOOP_MAY_BLOCK);
 			continue;
 		}
-		int count = epoll_wait(loop.epoll_fd, loop.batch, EVENT_BATCH, next_timeout());
+		int count = epoll_wait(epoll_fd, loop.batch, EVENT_BATCH, next_timeout());
 		if (count < 0 && errno != EINTR)
 			log_error("epoll_wait failed: %s", strerror(errno));
 		loop.now = monotonic_ms();

@@ -33,16 +33,20 @@ enum { MESSAGE_MAX = PIPE_BUF, FDS_MAX = 16 };
 
 static struct {
 	struct watch watch;
-	char name[sizeof(((struct sockaddr_un *)0)->sun_path) + 1]; /* NOTIFY_SOCKET */
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];     /* to unlink; "" if abstract */
 	struct health_state *senders;
 } notify = { .watch = { .fd = -1 } };
+/* The socket's names. Not in notify: zero-initialised, they take no room
+ * in the binary's initialised data. */
+static struct {
+	char name[sizeof(((struct sockaddr_un *)0)->sun_path) + 1]; /* NOTIFY_SOCKET */
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];     /* to unlink; "" if abstract */
+} notify_socket;
 
 static void on_message(struct watch *watch, uint32_t events);
 
 const char *notify_socket_name(void)
 {
-	return notify.watch.fd >= 0 ? notify.name : NULL;
+	return notify.watch.fd >= 0 ? notify_socket.name : NULL;
 }
 
 static int bind_path(int fd, const char *dir)
@@ -64,8 +68,8 @@ static int bind_path(int fd, const char *dir)
 		errno = error;
 		return -1;
 	}
-	memcpy(notify.path, address.sun_path, sizeof notify.path);
-	memcpy(notify.name, address.sun_path, sizeof notify.path);
+	memcpy(notify_socket.path, address.sun_path, sizeof notify_socket.path);
+	memcpy(notify_socket.name, address.sun_path, sizeof notify_socket.path);
 	return 0;
 }
 
@@ -79,14 +83,14 @@ static int bind_abstract(int fd)
 	if (getsockname(fd, (struct sockaddr *)&address, &length) < 0)
 		return -1;
 	size_t name_length = length - offsetof(struct sockaddr_un, sun_path);
-	if (name_length < 2 || name_length >= sizeof notify.name) {
+	if (name_length < 2 || name_length >= sizeof notify_socket.name) {
 		errno = EINVAL;
 		return -1;
 	}
-	notify.name[0] = '@';
-	memcpy(notify.name + 1, address.sun_path + 1, name_length - 1);
-	notify.name[name_length] = '\0';
-	notify.path[0] = '\0';
+	notify_socket.name[0] = '@';
+	memcpy(notify_socket.name + 1, address.sun_path + 1, name_length - 1);
+	notify_socket.name[name_length] = '\0';
+	notify_socket.path[0] = '\0';
 	return 0;
 }
 
@@ -114,7 +118,7 @@ int notify_open(const char *dir)
 		notify_close();
 		return -1;
 	}
-	log_event(LOG_LEVEL_DEBUG, NULL, "notify", "NOTIFY_SOCKET=%s", notify.name);
+	log_event(LOG_LEVEL_DEBUG, NULL, "notify", "NOTIFY_SOCKET=%s", notify_socket.name);
 	return 0;
 }
 
@@ -125,8 +129,8 @@ void notify_close(void)
 	loop_watch_remove(&notify.watch);
 	close(notify.watch.fd);
 	notify.watch.fd = -1;
-	if (notify.path[0] != '\0')
-		unlink(notify.path);
+	if (notify_socket.path[0] != '\0')
+		unlink(notify_socket.path);
 }
 
 void notify_register(struct health_state *state)

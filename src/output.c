@@ -34,6 +34,7 @@
 
 #include "log.h"
 #include "loop.h"
+#include "util.h"
 
 enum {
 	READ_SIZE = 65536,       /* one read of a pipe (its default size) */
@@ -148,7 +149,20 @@ static bool sink_write(struct sink *sink)
 	return true;
 }
 
-static void put_json_string(char **out, const unsigned char *text, size_t length);
+/* Escaped for a JSON string; bytes that are not UTF-8 become U+FFFD.
+ * Returns the end of what was written (at most 6 bytes per byte of text). */
+static char *put_json_string(char *out, const char *text, size_t length)
+{
+	for (size_t i = 0, used; i < length; i += used) {
+		size_t escaped = json_escape_char(out, text + i, length - i, JSON_ESCAPE_UTF8, &used);
+		if (escaped == 0) {
+			memcpy(out, text + i, used);
+			escaped = used;
+		}
+		out += escaped;
+	}
+	return out;
+}
 
 /* Append one line (or piece: continued) of relay's to its sink. Returns
  * false when there is no room for it. */
@@ -174,7 +188,7 @@ static bool sink_put(struct output_relay *relay, const char *text, size_t length
 		out += sprintf(out, "{\"ts\":\"%s", stamp);
 		memcpy(out, relay->head, relay->head_length);
 		out += relay->head_length;
-		put_json_string(&out, (const unsigned char *)text, length);
+		out = put_json_string(out, text, length);
 		const char *end = continued ? "\",\"partial\":true}\n" : "\"}\n";
 		memcpy(out, end, strlen(end));
 		out += strlen(end);
@@ -189,52 +203,6 @@ static bool sink_put(struct output_relay *relay, const char *text, size_t length
 	}
 	sink->end = (size_t)(out - sink->data);
 	return true;
-}
-
-/* --- JSON strings --- */
-
-/* The length of the valid UTF-8 sequence at text (0: not one). */
-static size_t utf8_length(const unsigned char *text, size_t left)
-{
-	unsigned char first = text[0];
-	size_t length = first >= 0xc2 && first <= 0xdf ? 2 : first >= 0xe0 && first <= 0xef ? 3 :
-			first >= 0xf0 && first <= 0xf4 ? 4 : 0;
-	if (length == 0 || left < length)
-		return 0;
-	unsigned long code = first & (0x7fu >> length);
-	for (size_t i = 1; i < length; i++) {
-		if ((text[i] & 0xc0) != 0x80)
-			return 0;
-		code = code << 6 | (text[i] & 0x3fu);
-	}
-	if ((length == 3 && code < 0x800) || (length == 4 && (code < 0x10000 || code > 0x10ffff)) ||
-	    (code >= 0xd800 && code <= 0xdfff))
-		return 0;
-	return length;
-}
-
-/* Escaped for a JSON string; bytes that are not UTF-8 become U+FFFD. */
-static void put_json_string(char **out, const unsigned char *text, size_t length)
-{
-	char *o = *out;
-	for (size_t i = 0; i < length;) {
-		unsigned char c = text[i];
-		size_t sequence = c >= 0x80 ? utf8_length(text + i, length - i) : 1;
-		if (c >= 0x20 && c != '"' && c != '\\' && sequence > 0) {
-			memcpy(o, text + i, sequence);
-			o += sequence;
-			i += sequence;
-			continue;
-		}
-		if (c == '"' || c == '\\') {
-			*o++ = '\\';
-			*o++ = (char)c;
-		} else {
-			o += sprintf(o, "\\u%04x", c < 0x80 ? c : 0xfffdu);
-		}
-		i++;
-	}
-	*out = o;
 }
 
 /* --- reading the services' pipes --- */

@@ -63,8 +63,11 @@ struct client {
 	char in[PROTOCOL_REQUEST_MAX];
 };
 
+/* The listening socket, -1 when closed. Not in server below, which is
+ * zero-initialised and so takes no room in the binary's initialised data. */
+static int listen_fd = -1;
+
 static struct {
-	int fd;
 	struct watch listen;
 	struct timer accept_pause;
 	struct socket_file file;
@@ -75,7 +78,7 @@ static struct {
 	bool full_logged; /* a refusal at the client limit was logged */
 	struct client *clients;
 	size_t client_count, subscriber_count;
-} server = { .fd = -1 };
+} server;
 
 /* ---- clients ---- */
 
@@ -498,7 +501,7 @@ static void accept_pause(const char *why)
 static void on_accept_pause(struct timer *timer)
 {
 	(void)timer;
-	if (server.fd >= 0 && !server.listen.active)
+	if (listen_fd >= 0 && !server.listen.active)
 		loop_watch_add(&server.listen, EPOLLIN);
 }
 
@@ -506,7 +509,7 @@ static void on_listen(struct watch *watch, uint32_t events)
 {
 	(void)watch, (void)events;
 	for (int i = 0; i < ACCEPT_BATCH; i++) {
-		int fd = accept4(server.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
 				continue;
@@ -557,15 +560,15 @@ int server_open(const struct config *config)
 	if (config->socket_path == NULL)
 		return 0;
 	struct socket_file_settings settings = file_settings(config);
-	server.fd = socket_file_open(&server.file, config->socket_path, &settings, LISTEN_BACKLOG);
-	if (server.fd < 0)
+	listen_fd = socket_file_open(&server.file, config->socket_path, &settings, LISTEN_BACKLOG);
+	if (listen_fd < 0)
 		return -1;
 	server.self_uid = geteuid();
-	server.listen = (struct watch){ .fd = server.fd, .callback = on_listen };
+	server.listen = (struct watch){ .fd = listen_fd, .callback = on_listen };
 	server.accept_pause = (struct timer){ .callback = on_accept_pause };
 	if (loop_watch_add(&server.listen, EPOLLIN) < 0) {
-		close(server.fd);
-		server.fd = -1;
+		close(listen_fd);
+		listen_fd = -1;
 		socket_file_remove(&server.file);
 		return -1;
 	}
@@ -576,7 +579,7 @@ int server_open(const struct config *config)
 
 void server_reconfigure(const struct config *config)
 {
-	if (server.fd < 0)
+	if (listen_fd < 0)
 		return;
 	if (config->socket_path == NULL || strcmp(config->socket_path, server.file.path) != 0)
 		log_warn("the control socket stays %s until tend restarts (a reload does not move it)",
@@ -597,12 +600,12 @@ void server_close(void)
 				   client->out_length - client->out_sent, MSG_NOSIGNAL | MSG_DONTWAIT);
 		client_close(client);
 	}
-	if (server.fd < 0)
+	if (listen_fd < 0)
 		return;
 	loop_watch_remove(&server.listen);
 	loop_timer_cancel(&server.accept_pause);
-	close(server.fd);
-	server.fd = -1;
+	close(listen_fd);
+	listen_fd = -1;
 	socket_file_remove(&server.file);
 }
 

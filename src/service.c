@@ -208,11 +208,13 @@ static void start_queued(struct timer *timer);
 static void start_queued_message(void *target, int what, size_t index);
 static void stop_timeout(struct service *service);
 
+/* Zero-initialised, so it takes no room in the binary's initialised data:
+ * the timer's callback is set as the timer is armed. */
 static struct {
 	unsigned in_flight;
 	struct service *head, *tail;
 	struct timer timer;
-} spawns = { .timer = { .callback = start_queued } };
+} spawns;
 
 static void enqueue(struct service *service)
 {
@@ -250,8 +252,10 @@ static void close_report(struct service *service)
 	close_watch(&service->report);
 	spawns.in_flight--;
 	/* No timer (no memory): the queue moves on from the message queue. */
-	if (spawns.head != NULL && !loop_timer_armed(&spawns.timer) &&
-	    loop_timer_set(&spawns.timer, loop_now()) < 0)
+	if (spawns.head == NULL || loop_timer_armed(&spawns.timer))
+		return;
+	spawns.timer.callback = start_queued;
+	if (loop_timer_set(&spawns.timer, loop_now()) < 0)
 		loop_post(start_queued_message, NULL, 0, 0);
 }
 

@@ -42,60 +42,22 @@ const char *status_format_duration(long long seconds, char *buffer, size_t size)
 	return buffer;
 }
 
-/* The length of the valid UTF-8 sequence at text (1 to 4), or 0. */
-static size_t utf8_sequence(const unsigned char *text)
-{
-	unsigned char c = text[0];
-	size_t length;
-	unsigned code;
-	if (c >= 0xc2 && c <= 0xdf) {
-		length = 2;
-		code = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		length = 3;
-		code = c & 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		length = 4;
-		code = c & 0x07;
-	} else {
-		return 0;
-	}
-	for (size_t i = 1; i < length; i++) {
-		if ((text[i] & 0xc0) != 0x80)
-			return 0; /* also stops at the terminating NUL */
-		code = code << 6 | (text[i] & 0x3f);
-	}
-	if ((length == 3 && (code < 0x800 || (code >= 0xd800 && code <= 0xdfff))) ||
-	    (length == 4 && (code < 0x10000 || code > 0x10ffff)))
-		return 0;
-	return length;
-}
-
 void json_append_string(struct strbuf *body, const char *text)
 {
-	const unsigned char *cursor = (const unsigned char *)text;
-	const unsigned char *run = cursor; /* bytes copied as they are */
+	const char *run = text; /* bytes copied as they are */
+	size_t left = strlen(text);
 	strbuf_append(body, "\"", 1);
-	while (*cursor != '\0') {
-		unsigned char c = *cursor;
-		size_t keep = c >= 0x20 && c < 0x7f && c != '"' && c != '\\' ? 1
-			      : c >= 0x80 ? utf8_sequence(cursor) : 0;
-		if (keep > 0) {
-			cursor += keep;
+	for (size_t used; left > 0; text += used, left -= used) {
+		char escape[JSON_ESCAPE_MAX];
+		size_t length = json_escape_char(escape, text, left, JSON_ESCAPE_DEL | JSON_ESCAPE_UTF8,
+						 &used);
+		if (length == 0)
 			continue;
-		}
-		strbuf_append(body, (const char *)run, (size_t)(cursor - run));
-		if (c == '"' || c == '\\') {
-			char escaped[2] = { '\\', (char)c };
-			strbuf_append(body, escaped, 2);
-		} else if (c < 0x80) {
-			strbuf_printf(body, "\\u%04x", c);
-		} else {
-			strbuf_append(body, "\\ufffd", 6);
-		}
-		run = ++cursor;
+		strbuf_append(body, run, (size_t)(text - run));
+		strbuf_append(body, escape, length);
+		run = text + used;
 	}
-	strbuf_append(body, (const char *)run, (size_t)(cursor - run));
+	strbuf_append(body, run, (size_t)(text - run));
 	strbuf_append(body, "\"", 1);
 }
 

@@ -110,6 +110,55 @@ void strbuf_free(struct strbuf *buffer)
 	*buffer = (struct strbuf){0};
 }
 
+size_t utf8_sequence(const char *text, size_t left, unsigned *code_point)
+{
+	const unsigned char *bytes = (const unsigned char *)text;
+	unsigned char first = bytes[0];
+	size_t length = first >= 0xc2 && first <= 0xdf ? 2 : first >= 0xe0 && first <= 0xef ? 3 :
+			first >= 0xf0 && first <= 0xf4 ? 4 : 0;
+	if (length == 0 || left < length)
+		return 0;
+	unsigned code = first & (0x7fu >> length);
+	for (size_t i = 1; i < length; i++) {
+		if ((bytes[i] & 0xc0) != 0x80)
+			return 0; /* also at a terminating NUL */
+		code = code << 6 | (bytes[i] & 0x3fu);
+	}
+	/* overlong forms, surrogates and code points past U+10FFFF */
+	if ((length == 3 && code < 0x800) || (length == 4 && (code < 0x10000 || code > 0x10ffff)) ||
+	    (code >= 0xd800 && code <= 0xdfff))
+		return 0;
+	*code_point = code;
+	return length;
+}
+
+size_t json_escape_char(char *out, const char *text, size_t left, unsigned flags, size_t *used)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char c = (unsigned char)text[0];
+	unsigned code = c;
+	*used = 1;
+	if (c == '"' || c == '\\') {
+		out[0] = '\\';
+		out[1] = (char)c;
+		return 2;
+	}
+	if (c >= 0x80 && (flags & JSON_ESCAPE_UTF8)) {
+		size_t length = utf8_sequence(text, left, &code);
+		if (length > 0) {
+			*used = length;
+			return 0;
+		}
+		code = 0xfffd;
+	} else if (c >= 0x20 && !(c == 0x7f && (flags & JSON_ESCAPE_DEL))) {
+		return 0;
+	}
+	memcpy(out, "\\u", 2);
+	for (int i = 0; i < 4; i++)
+		out[2 + i] = hex[(code >> (12 - 4 * i)) & 0xf];
+	return JSON_ESCAPE_MAX;
+}
+
 static int ascii_lower(int c)
 {
 	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;

@@ -31,6 +31,29 @@ void strbuf_printf(struct strbuf *buffer, const char *format, ...)
 char *strbuf_take(struct strbuf *buffer);
 void strbuf_free(struct strbuf *buffer);
 
+/* The length of the valid UTF-8 sequence at text (2 to 4 bytes; left is
+ * how many there are), with its code point in *code_point; 0 if there is
+ * none (a byte below 0x80 too). A NUL also ends a sequence, so text that
+ * is NUL-terminated may give SIZE_MAX for left. */
+size_t utf8_sequence(const char *text, size_t left, unsigned *code_point);
+
+/* ---- JSON strings ----
+ * One escaper for the log, the event stream, service output and status;
+ * each documents which of the flags it uses. Always: '"' and '\\' get a
+ * backslash, bytes below 0x20 become \u00XX (lowercase hex). */
+enum json_escape_flags {
+	JSON_ESCAPE_DEL = 1u,   /* 0x7f as \u007f too (else kept) */
+	JSON_ESCAPE_UTF8 = 2u,  /* a byte that is not part of valid UTF-8 as
+				   \ufffd (else bytes >= 0x80 are kept) */
+};
+enum { JSON_ESCAPE_MAX = 6 };   /* the longest escape of one character */
+/* The escape of the character at text (left > 0 bytes, as for
+ * utf8_sequence) into out (room for JSON_ESCAPE_MAX): returns its length,
+ * or 0 when the character is kept as it is. *used is how many bytes of
+ * text the character is (1, or a whole valid UTF-8 sequence with
+ * JSON_ESCAPE_UTF8). */
+size_t json_escape_char(char *out, const char *text, size_t left, unsigned flags, size_t *used);
+
 /* ASCII-only case-insensitive comparisons (no locale): glibc's
  * strncasecmp brings ~25 KiB of per-CPU variants into a static binary. */
 int ascii_casecmp(const char *a, const char *b);
