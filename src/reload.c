@@ -65,9 +65,20 @@ static struct {
  * (so that its new process starts once the old one is gone, never beside
  * it). Its slot among the removed is filled with `gone`, a stand-in that is
  * always at rest and never freed. */
-static struct config_service gone_config = { .name = (char *)"(gone)" };
-static struct service gone = { .config = &gone_config, .state = SERVICE_STOPPED,
-			       .report = { .fd = -1 }, .readiness = { .fd = -1 } };
+static struct config_service gone_config;
+static struct service gone;
+
+/* `gone`, set up when first used rather than by initialisers: zero-
+ * initialised, the two take no room in the binary's initialised data. */
+static struct service *stand_in(void)
+{
+	if (gone.config == NULL) {
+		gone_config.name = (char *)"(gone)";
+		gone = (struct service){ .config = &gone_config, .state = SERVICE_STOPPED,
+					 .report = { .fd = -1 }, .readiness = { .fd = -1 } };
+	}
+	return &gone;
+}
 
 /* ---- what counts as a change ---- */
 
@@ -464,7 +475,7 @@ static void wire(struct plan *plan)
 	/* Services taken back from the removed: `gone` stands in their slot. */
 	for (size_t i = 0; i < config->service_count; i++)
 		if (plan->revived[i] != NULL)
-			*plan->revived[i] = (struct node){ .kind = CHILD_SERVICE, .service = &gone };
+			*plan->revived[i] = (struct node){ .kind = CHILD_SERVICE, .service = stand_in() };
 	/* Then each group's new children. */
 	for (size_t j = 0; j < config->group_count; j++) {
 		struct group *group = plan->groups[j];
