@@ -401,10 +401,10 @@ static int prepare(struct plan *plan)
 	return 0;
 }
 
-static bool node_kept(struct node node, const struct plan *plan)
+/* Kept things were wired to their new parent already; removed ones to
+ * reload.removed. */
+static bool node_kept(struct node node)
 {
-	/* Kept things were wired to their new parent already. */
-	(void)plan;
 	return node.kind == CHILD_SERVICE ? node.service->parent != &reload.removed
 					  : node.group->parent != &reload.removed;
 }
@@ -412,13 +412,13 @@ static bool node_kept(struct node node, const struct plan *plan)
 /* Where a group's index-based range (a restart in progress) goes in its
  * new children: the first kept child at or after it. */
 static size_t map_index(size_t from, const struct node *old_children, size_t old_count,
-			const struct group *group, const struct plan *plan)
+			const struct group *group)
 {
 	if (from == SIZE_MAX)
 		return SIZE_MAX;
 	for (size_t i = from; i < old_count; i++) {
 		struct node node = old_children[i];
-		if (node_kept(node, plan))
+		if (node_kept(node))
 			return node.kind == CHILD_SERVICE ? node.service->index : node.group->index;
 	}
 	return group->child_count;
@@ -426,8 +426,10 @@ static size_t map_index(size_t from, const struct node *old_children, size_t old
 
 static void note_removed(struct plan *plan, struct node node)
 {
-	node.kind == CHILD_SERVICE ? (void)(node.service->parent = &reload.removed)
-				   : (void)(node.group->parent = &reload.removed);
+	if (node.kind == CHILD_SERVICE)
+		node.service->parent = &reload.removed;
+	else
+		node.group->parent = &reload.removed;
 	plan->removed[plan->removed_count++] = node;
 }
 
@@ -513,8 +515,8 @@ static void wire(struct plan *plan)
 		group->children = plan->children[j];
 		plan->children[j] = NULL;
 		group->child_count = entry->child_count;
-		group->range_from = map_index(group->range_from, old_children, old_count, group, plan);
-		group->pending_from = map_index(group->pending_from, old_children, old_count, group, plan);
+		group->range_from = map_index(group->range_from, old_children, old_count, group);
+		group->pending_from = map_index(group->pending_from, old_children, old_count, group);
 		if (group->pending_from == group->child_count)
 			group->pending_from = SIZE_MAX;
 		free(old_children);
