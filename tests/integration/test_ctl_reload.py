@@ -663,3 +663,36 @@ def test_ctl_reload_after_the_root_gave_up(t):
     eq(_groups(doc)[""]["state"], "failed", "the root still failed")
     eq(_ctl(t, td, "start", "b").returncode, 0, "start b")
     _wait_status(t, td, _all_running(["b"]), "b runs after start")
+
+
+# Makes the pty slave ARGV[1] the controlling terminal of a new session,
+# then execs the rest (tend): tend leads the session, so when the pty's
+# master closes the kernel sends it SIGHUP (si_code SI_KERNEL).
+CTTY = r"""
+import fcntl, os, sys, termios
+os.setsid()
+fd = os.open(sys.argv[1], os.O_RDWR)
+fcntl.ioctl(fd, termios.TIOCSCTTY, 0)
+os.close(fd)
+os.execv(sys.argv[2], sys.argv[2:])
+"""
+
+
+def test_kernel_sighup_is_not_a_reload(t):
+    """A terminal hangup (SIGHUP from the kernel) is logged and ignored:
+    no reload, the tree keeps running."""
+    master, slave = os.openpty()
+    name = os.ttyname(slave)
+    os.close(slave)
+    td = t.tree(BASE, prefix=t.py("ctty.py", CTTY) + [name])
+    _up(td)
+    a = _sleep(td, 1001)
+    t.write_ini(NEXT)  # a reload would change things: it must not happen
+    mark = td.mark()
+    os.close(master)
+    td.wait_for_log(r"terminal hangup \(SIGHUP from the kernel\) ignored", 5, start=mark)
+    check(not [l for l in td.log[mark:] if " reload" in l], "no reload: %s" % td.log[mark:])
+    eq(_sleep(td, 1001), a, "a untouched")
+    check(h.alive(_sleep(td, 1003)), "c (which the file no longer has) still runs")
+    # a SIGHUP from a process still reloads
+    eq(_hup(td), "reloaded: 1 added, 1 removed, 1 changed, 1 unchanged", "then a real reload")
