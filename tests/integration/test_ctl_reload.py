@@ -696,3 +696,28 @@ def test_kernel_sighup_is_not_a_reload(t):
     check(h.alive(_sleep(td, 1003)), "c (which the file no longer has) still runs")
     # a SIGHUP from a process still reloads
     eq(_hup(td), "reloaded: 1 added, 1 removed, 1 changed, 1 unchanged", "then a real reload")
+
+
+def test_reload_applies_log_level_and_socket_mode(t):
+    td = t.tree("[tend]\nsocket-mode = 0600\n" + BASE)
+    _wait_status(t, td, _all_running(["a", "b", "c"]), "running")
+    sock = t.path("tend.sock")
+    eq(os.stat(sock).st_mode & 0o777, 0o600, "socket mode at start")
+    check(not [l for l in td.log if " debug " in l], "no debug lines at log-level info")
+    t.write_ini("[tend]\nsocket-mode = 0660\nlog-level = debug\n" + BASE)
+    r = _reload(t, td)
+    check("reloaded: 0 added, 0 removed, 0 changed, 3 unchanged" in r.stdout, _output(r))
+    eq(os.stat(sock).st_mode & 0o777, 0o660, "socket-mode applied")
+    mark = td.mark()
+    _reload(t, td)  # the same file again: its earlier model is freed, at debug
+    td.wait_for_log(r"tend debug reload: 1 earlier config freed", 5, start=mark)
+    # heartbeat is not applied by a reload: each reload warns about it,
+    # which shows the reload ran while its info lines are not logged
+    t.write_ini("[tend]\nsocket-mode = 0660\nlog-level = warn\nheartbeat = 5s\n" + BASE)
+    r = _reload(t, td)
+    check("not applied: heartbeat" in r.stdout, _output(r))
+    mark = td.mark()
+    _reload(t, td)
+    td.wait_for_log(r"tend warn reload: heartbeat changed", 5, start=mark)
+    check(not [l for l in td.log[mark:] if " info " in l or " debug " in l],
+          "at log-level warn no info lines: %s" % td.log[mark:])
