@@ -277,6 +277,10 @@ def test_events_show_a_crash_loop_in_order(t):
             eq(backoff["restarts"], restart["restarts"], "restarts")
             again = ev.wait_service("loop/crasher", "state", "starting")
             check(again["pid"] != start["pid"], "a new pid")
+            # The root group (name "") is not ready while its child is down.
+            root = ev.wait_for(lambda e: e["kind"] == "group" and e["name"] == ""
+                               and e["event"] == "ready" and not e["ready"], 5, "the root")
+            eq(root["detail"], "not ready", "the root's readiness event")
             keys = {"ts", "kind", "name", "event", "state", "pid", "ready", "health",
                     "restarts", "detail"}
             eq(set(start), keys, "a service event's fields")
@@ -289,6 +293,8 @@ def test_events_show_a_crash_loop_in_order(t):
             line = ev.wait_for(lambda l: " service loop/crasher state starting " in l, 5,
                                "starting")
             check(" pid=" in line and "ready=no" in line, line)
+            ev.wait_for(lambda l: " group (root) ready up ready=no restarts=0: not ready" in l,
+                        5, "the root in text")
         ev.close()
 
 
@@ -722,3 +728,30 @@ def test_reload_applies_socket_mode_and_groups(t):
     r = _ctl_as_nobody(t, td, ["status"], gid=4242)
     eq(r.returncode, 3, "no longer allowed")
     check("no socket-group or admin-group is set" in r.stderr, r.stderr)
+
+
+def test_events_of_groups_and_tend(t):
+    td = t.tree("[group:web]\n\n[service:web/app]\ncommand = sleep 1000\n", mode="sub")
+    _wait_socket(t)
+    ev = t.events(td)
+    text = t.events(td, json_form=False)
+    eq(t.ctl(td, ["stop", "web"]).returncode, 0, "stop web")
+    ready = ev.wait_for(lambda e: e["kind"] == "group" and e["name"] == "web"
+                        and e["event"] == "ready", 5, "web not ready")
+    eq((ready["ready"], ready["detail"]), (False, "not ready"), "web's readiness event")
+    eq(set(ready), {"ts", "kind", "name", "event", "state", "ready", "restarts", "detail"},
+       "a group event's fields")
+    stopped = ev.wait_for(lambda e: e["kind"] == "group" and e["name"] == "web"
+                          and e["event"] == "state" and e["state"] == "stopped", 5, "web stopped")
+    eq(stopped["ready"], False, "ready")
+    text.wait_for(lambda l: " group web state stopped ready=no restarts=0" in l, 5, "text")
+    eq(t.ctl(td, ["shutdown"]).returncode, 0, "shutdown")
+    shutdown = ev.wait_for(lambda e: e["kind"] == "tend" and e["event"] == "shutdown", 5,
+                           "tend shutdown")
+    eq(set(shutdown), {"ts", "kind", "event", "detail"}, "a tend event's fields")
+    check(shutdown["detail"], "the shutdown says why: %s" % shutdown)
+    ev.wait_for(lambda e: e["kind"] == "tend" and e["event"] == "stopping", 5, "stopping")
+    end = ev.wait_for(lambda e: e["kind"] == "tend" and e["event"] == "exit", 5, "tend exit")
+    eq(end["detail"], "exit status 0", "the exit event")
+    text.wait_for(lambda l: l.endswith(" tend exit: exit status 0"), 5, "the text exit line")
+    eq(td.wait(10), 0, "tend's exit status")
