@@ -16,6 +16,7 @@
 #include "server.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -303,6 +304,29 @@ static void client_subscribe(struct client *client, const struct request *reques
 	client_flush(client);
 }
 
+/* A refusal is worth a log line, but a stranger looping on the socket
+ * must not flood the log: at most one a second, with a count of the ones
+ * left out. */
+static void log_refusal(const struct client *client, const char *command)
+{
+	static int64_t last_ms = INT64_MIN / 2;
+	static unsigned left_out;
+	int64_t now = loop_now();
+	if (now - last_ms < 1000) {
+		left_out++;
+		return;
+	}
+	if (left_out > 0)
+		log_info("control socket: refused '%s' from uid %u (pid %ld) "
+			 "(and %u more refusals not logged)",
+			 command, (unsigned)client->uid, (long)client->pid, left_out);
+	else
+		log_info("control socket: refused '%s' from uid %u (pid %ld)", command,
+			 (unsigned)client->uid, (long)client->pid);
+	last_ms = now;
+	left_out = 0;
+}
+
 /* A whole request line of length bytes is in client->in. */
 static void client_handle(struct client *client, size_t length)
 {
@@ -315,8 +339,7 @@ static void client_handle(struct client *client, size_t length)
 	} else if (client->access < control_access_needed(request.command)) {
 		code = REPLY_DENIED;
 		explain_denial(client, &body);
-		log_info("control socket: refused '%s' from uid %u (pid %ld)", request.command,
-			 (unsigned)client->uid, (long)client->pid);
+		log_refusal(client, request.command);
 	} else if (strcmp(request.command, "events") == 0) {
 		client_subscribe(client, &request);
 		return;

@@ -211,6 +211,24 @@ def test_credentials_stranger_refused(t):
     eq(r.returncode, 3, "a stranger's stop")
     r = _ctl_as_nobody(t, td, ["events"])
     eq(r.returncode, 3, "a stranger's events")
+    # A stranger in a loop: every request refused, the log not flooded.
+    loop = ("import socket\n"
+            "codes = set()\n"
+            "for i in range(200):\n"
+            "    s = socket.socket(socket.AF_UNIX); s.connect(%r)\n"
+            "    s.sendall(b'tend/1 stop sleeper\\n')\n"
+            "    codes.add(s.makefile('rb').readline().split()[1]); s.close()\n"
+            "print(sorted(codes))\n" % _sock(t))
+    mark = td.mark()
+    r = td.exec(["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups",
+                 "python3", "-c", loop])
+    eq((r.returncode, r.stdout.strip()), (0, "[b'3']"), "200 refusals (%r)" % r.stderr)
+    started = time.monotonic()
+    wait_until(lambda: time.monotonic() - started > 1.1, 3, "a second")
+    eq(_ctl_as_nobody(t, td, ["status"]).returncode, 3, "one more")
+    line = td.wait_for_log(r"more refusals not logged", 5, start=mark)
+    logged = sum(1 for l in td.log[mark:] if "control socket: refused" in l)
+    check(logged <= 6, "at most one refusal logged a second (%d)" % logged)
 
 
 def test_credentials_socket_group_reads_only(t):
