@@ -26,23 +26,23 @@ _Static_assert(sizeof(enum strategy) == sizeof(int), "enums are stored through i
 
 static const struct choice strategies[] = {
 	{"one-for-one", STRATEGY_ONE_FOR_ONE}, {"one-for-all", STRATEGY_ONE_FOR_ALL},
-	{"rest-for-one", STRATEGY_REST_FOR_ONE}, {NULL, 0}};
+	{"rest-for-one", STRATEGY_REST_FOR_ONE}, {"", 0}};
 static const struct choice orders[] = {
-	{"sequential", ORDER_SEQUENTIAL}, {"parallel", ORDER_PARALLEL}, {NULL, 0}};
+	{"sequential", ORDER_SEQUENTIAL}, {"parallel", ORDER_PARALLEL}, {"", 0}};
 static const struct choice root_failures[] = {
-	{"exit", ON_ROOT_FAILURE_EXIT}, {"stay", ON_ROOT_FAILURE_STAY}, {NULL, 0}};
+	{"exit", ON_ROOT_FAILURE_EXIT}, {"stay", ON_ROOT_FAILURE_STAY}, {"", 0}};
 static const struct choice log_formats[] = {
-	{"text", LOG_FORMAT_TEXT}, {"json", LOG_FORMAT_JSON}, {NULL, 0}};
+	{"text", LOG_FORMAT_TEXT}, {"json", LOG_FORMAT_JSON}, {"", 0}};
 static const struct choice log_levels[] = {
 	{"error", LOG_LEVEL_ERROR}, {"warn", LOG_LEVEL_WARN}, {"info", LOG_LEVEL_INFO},
-	{"debug", LOG_LEVEL_DEBUG}, {NULL, 0}};
+	{"debug", LOG_LEVEL_DEBUG}, {"", 0}};
 static const struct choice service_types[] = {
-	{"simple", SERVICE_SIMPLE}, {"oneshot", SERVICE_ONESHOT}, {NULL, 0}};
+	{"simple", SERVICE_SIMPLE}, {"oneshot", SERVICE_ONESHOT}, {"", 0}};
 static const struct choice restart_policies[] = {
 	{"always", RESTART_ALWAYS}, {"on-failure", RESTART_ON_FAILURE},
-	{"never", RESTART_NEVER}, {NULL, 0}};
+	{"never", RESTART_NEVER}, {"", 0}};
 static const struct choice check_actions[] = {
-	{"restart", CHECK_ACTION_RESTART}, {"none", CHECK_ACTION_NONE}, {NULL, 0}};
+	{"restart", CHECK_ACTION_RESTART}, {"none", CHECK_ACTION_NONE}, {"", 0}};
 
 /* ---- values that need more than a parser ---- */
 
@@ -171,38 +171,24 @@ static int apply_quorum(struct key_context *context, void *target, const char *v
 	return 0;
 }
 
-/* `command` and `check`: kept as text (split again per instance), but
- * split once now so a quoting mistake is reported at its line. */
-static int set_command_text(struct key_context *context, char **text, const char *value,
-			    const char **error)
+/* `command` and `check`: kept as text in the pending service (split again
+ * per instance), but split once now so a quoting mistake is reported at its
+ * line. */
+static int apply_command(struct key_context *context, void *target, const char *value,
+			 const char **error)
 {
 	char **words = argv_split(value, 0, error);
 	if (words == NULL)
 		return -1;
 	string_vector_free(words);
-	return set_string(text, value, context);
-}
-
-static int apply_command(struct key_context *context, void *target, const char *value,
-			 const char **error)
-{
-	(void)target;
-	return set_command_text(context, &context->section->u.service.command, value, error);
-}
-
-static int apply_check(struct key_context *context, void *target, const char *value,
-		       const char **error)
-{
-	(void)target;
-	return set_command_text(context, &context->section->u.service.check, value, error);
+	return set_string(target, value, context);
 }
 
 static int apply_instances(struct key_context *context, void *target, const char *value,
 			   const char **error)
 {
-	(void)target;
-	return parse_integer(value, 1, CONFIG_INSTANCES_MAX,
-			     &context->section->u.service.instances, error);
+	(void)context;
+	return parse_integer(value, 1, CONFIG_INSTANCES_MAX, target, error);
 }
 
 static int apply_success_exit(struct key_context *context, void *target, const char *value,
@@ -492,6 +478,10 @@ static int apply_output(struct key_context *context, void *target, const char *v
 #define GLOBAL(field) .target = TARGET_GLOBAL, .offset = offsetof(struct config, field)
 #define GROUP(field) .target = TARGET_GROUP, .offset = offsetof(struct config_group, field)
 #define SERVICE(field) .target = TARGET_SERVICE, .offset = offsetof(struct config_service, field)
+/* a field of the pending service, which starts with its settings */
+#define PENDING(field) .target = TARGET_SERVICE, .offset = offsetof(struct pending_service, field)
+_Static_assert(offsetof(struct pending_service, settings) == 0,
+	       "PENDING() offsets are taken from the service's settings");
 #define BACKOFF(field) .target = TARGET_BACKOFF, .offset = offsetof(struct backoff_policy, field)
 /* the apply function receives the whole struct config, config_group or
  * config_service */
@@ -532,16 +522,16 @@ const struct key_spec config_keys[] = {
 	{"backoff-jitter", ANY_SECTION, BACKOFF(jitter), .kind = KIND_NUMBER, .minimum = 0, .maximum = 1},
 	{"backoff-reset", ANY_SECTION, BACKOFF(reset_ms)},
 	/* services */
-	{"command", IN_SERVICE, WHOLE(SERVICE), .kind = KIND_CUSTOM, .apply = apply_command},
+	{"command", IN_SERVICE, PENDING(command), .kind = KIND_CUSTOM, .apply = apply_command},
 	{"type", IN_SERVICE, SERVICE(type), .kind = KIND_CHOICE, .choices = service_types},
 	{"main", IN_SERVICE, SERVICE(main), .kind = KIND_BOOLEAN},
-	{"instances", IN_SERVICE, WHOLE(SERVICE), .kind = KIND_CUSTOM, .apply = apply_instances},
+	{"instances", IN_SERVICE, PENDING(instances), .kind = KIND_CUSTOM, .apply = apply_instances},
 	{"restart", IN_SERVICE, SERVICE(restart), .kind = KIND_CHOICE, .choices = restart_policies},
 	{"success-exit", IN_SERVICE, WHOLE(SERVICE), .kind = KIND_CUSTOM, .apply = apply_success_exit},
 	{"start-timeout", IN_SERVICE, SERVICE(start_timeout_ms)},
 	{"ready", IN_SERVICE, WHOLE(SERVICE), .kind = KIND_CUSTOM, .apply = apply_ready},
 	{"ready-required", IN_SERVICE, SERVICE(ready_required), .kind = KIND_BOOLEAN},
-	{"check", IN_SERVICE, WHOLE(SERVICE), .kind = KIND_CUSTOM, .apply = apply_check},
+	{"check", IN_SERVICE, PENDING(check), .kind = KIND_CUSTOM, .apply = apply_command},
 	{"check-interval", IN_SERVICE, SERVICE(check_interval_ms), .minimum = 1},
 	{"check-timeout", IN_SERVICE, SERVICE(check_timeout_ms), .minimum = 1},
 	{"check-retries", IN_SERVICE, SERVICE(check_retries), .kind = KIND_INTEGER, .minimum = 1, .maximum = 1000000},

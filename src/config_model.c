@@ -1,6 +1,7 @@
 /* config_model.c: what the rest of tend does with a loaded model: look
  * things up, compare two models for reload, add `-- CMD` as the main
  * service, make the default model, copy and free. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,18 +84,26 @@ int config_service_copy(struct config_service *dst, const struct config_service 
 	dst->stdout_setting.path = xstrdup(src->stdout_setting.path);
 	dst->stderr_setting.path = xstrdup(src->stderr_setting.path);
 	dst->limits = copy_memory(src->limits, LIMIT_COUNT * sizeof *src->limits);
-	bool complete = (!src->name || dst->name) && (!src->base_name || dst->base_name) &&
-		(!src->argv || dst->argv) && (!src->success_codes || dst->success_codes) &&
-		(!src->check_argv || dst->check_argv) && (!src->groups || dst->groups) &&
-		(!src->user_name || dst->user_name) && (!src->user_home || dst->user_home) &&
-		(!src->directory || dst->directory) &&
-		(!src->env || dst->env) && (!src->stdout_setting.path || dst->stdout_setting.path) &&
-		(!src->stderr_setting.path || dst->stderr_setting.path) &&
-		(!src->limits || dst->limits);
-	if (complete)
-		return 0;
-	config_service_release(dst);
-	return -1;
+	/* Every pointer copied above: a copy is missing where the source has one. */
+	static const unsigned short copied[] = {
+		offsetof(struct config_service, name), offsetof(struct config_service, base_name),
+		offsetof(struct config_service, argv), offsetof(struct config_service, success_codes),
+		offsetof(struct config_service, check_argv), offsetof(struct config_service, groups),
+		offsetof(struct config_service, user_name), offsetof(struct config_service, user_home),
+		offsetof(struct config_service, directory), offsetof(struct config_service, env),
+		offsetof(struct config_service, stdout_setting.path),
+		offsetof(struct config_service, stderr_setting.path),
+		offsetof(struct config_service, limits),
+	};
+	for (size_t i = 0; i < sizeof copied / sizeof copied[0]; i++) {
+		void *const *from = (void *const *)((const char *)src + copied[i]);
+		void *const *to = (void *const *)((const char *)dst + copied[i]);
+		if (*from != NULL && *to == NULL) {
+			config_service_release(dst);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* Packing the services' strings and arrays into one block: first measure,
@@ -266,10 +275,23 @@ static bool limits_equal(const struct config_limit *a, const struct config_limit
 	return limit_arrays_equal(a ? a : none, b ? b : none);
 }
 
+/* The bytes of [first, end) of a and b are equal. */
+static bool span_equal(const void *a, const void *b, size_t first, size_t end)
+{
+	return memcmp((const char *)a + first, (const char *)b + first, end - first) == 0;
+}
+
+/* The int and bool settings of a service, from instance to autostart: one
+ * run without holes (config.h orders the fields by size), compared at once.
+ * A field added there is a setting too, or this assertion stops the build. */
+#define SERVICE_SCALARS_FIRST offsetof(struct config_service, instance)
+#define SERVICE_SCALARS_END (offsetof(struct config_service, autostart) + sizeof(bool))
+_Static_assert(SERVICE_SCALARS_END - SERVICE_SCALARS_FIRST == 12 * sizeof(int) + 10 * sizeof(bool),
+	       "config_service's int and bool settings are no longer one run");
+
 static bool identities_equal(const struct config_service *a, const struct config_service *b)
 {
-	return a->set_user == b->set_user && a->set_group == b->set_group && a->uid == b->uid &&
-	       a->gid == b->gid && a->group_count == b->group_count &&
+	return a->group_count == b->group_count &&
 	       (a->group_count == 0 || memcmp(a->groups, b->groups, a->group_count * sizeof(gid_t)) == 0) &&
 	       strings_equal(a->user_name, b->user_name) && strings_equal(a->user_home, b->user_home);
 }
@@ -277,40 +299,42 @@ static bool identities_equal(const struct config_service *a, const struct config
 static bool processes_equal(const struct config_service *a, const struct config_service *b)
 {
 	return vectors_equal(a->argv, b->argv) && strings_equal(a->directory, b->directory) &&
-	       a->umask_value == b->umask_value && vectors_equal(a->env, b->env) &&
-	       a->env_clear == b->env_clear && a->set_capabilities == b->set_capabilities &&
-	       a->capabilities == b->capabilities && a->no_new_privileges == b->no_new_privileges &&
-	       limits_equal(a->limits, b->limits) && a->set_oom_score == b->set_oom_score &&
-	       a->oom_score_adj == b->oom_score_adj &&
+	       vectors_equal(a->env, b->env) && a->capabilities == b->capabilities &&
+	       limits_equal(a->limits, b->limits) &&
 	       outputs_equal(&a->stdout_setting, &b->stdout_setting) &&
 	       outputs_equal(&a->stderr_setting, &b->stderr_setting) && identities_equal(a, b);
 }
 
 static bool supervision_equal(const struct config_service *a, const struct config_service *b)
 {
-	return a->type == b->type && a->main == b->main && a->restart == b->restart &&
-	       a->success_count == b->success_count &&
+	return a->success_count == b->success_count &&
 	       (a->success_count == 0 ||
 		memcmp(a->success_codes, b->success_codes, a->success_count * sizeof(int)) == 0) &&
 	       backoffs_equal(&a->backoff, &b->backoff) && a->start_timeout_ms == b->start_timeout_ms &&
-	       a->ready == b->ready && a->ready_fd == b->ready_fd &&
-	       a->ready_required == b->ready_required && vectors_equal(a->check_argv, b->check_argv) &&
+	       vectors_equal(a->check_argv, b->check_argv) &&
 	       a->check_interval_ms == b->check_interval_ms &&
 	       a->check_timeout_ms == b->check_timeout_ms &&
 	       a->check_start_period_ms == b->check_start_period_ms &&
-	       a->check_retries == b->check_retries && a->check_action == b->check_action &&
-	       a->watchdog_ms == b->watchdog_ms && a->stop_signal == b->stop_signal &&
-	       a->stop_timeout_ms == b->stop_timeout_ms && a->kill_group == b->kill_group &&
-	       a->autostart == b->autostart;
+	       a->watchdog_ms == b->watchdog_ms && a->stop_timeout_ms == b->stop_timeout_ms;
 }
 
 /* Names, origins and indices are not settings: the same service may move
- * in the file or in the arrays without being restarted. */
+ * in the file or in the arrays without being restarted. (instance is in
+ * the scalars: a service's instance number is part of what it runs.) */
 bool config_service_equal(const struct config_service *a, const struct config_service *b)
 {
-	return strings_equal(a->name, b->name) && a->instance == b->instance &&
+	return strings_equal(a->name, b->name) &&
+	       span_equal(a, b, SERVICE_SCALARS_FIRST, SERVICE_SCALARS_END) &&
 	       supervision_equal(a, b) && processes_equal(a, b);
 }
+
+/* A group's int and bool settings, from strategy to autostart: one run
+ * without holes, compared at once. */
+#define GROUP_SCALARS_FIRST offsetof(struct config_group, strategy)
+#define GROUP_SCALARS_END (offsetof(struct config_group, autostart) + sizeof(bool))
+_Static_assert(GROUP_SCALARS_END - GROUP_SCALARS_FIRST ==
+	       6 * sizeof(int) + sizeof(int64_t) + sizeof(bool),
+	       "config_group's int and bool settings are no longer one run");
 
 /* A group's settings only: its children are compared one by one by the
  * caller, so adding a service to a group does not restart the group. */
@@ -319,10 +343,8 @@ bool config_group_equal(const struct config *config_a, const struct config_group
 {
 	(void)config_a;
 	(void)config_b;
-	return strings_equal(a->name, b->name) && a->strategy == b->strategy &&
-	       a->max_restarts == b->max_restarts && a->restart_period_ms == b->restart_period_ms &&
-	       a->start == b->start && a->stop == b->stop && a->quorum_kind == b->quorum_kind &&
-	       a->quorum_value == b->quorum_value && a->autostart == b->autostart &&
+	return strings_equal(a->name, b->name) &&
+	       span_equal(a, b, GROUP_SCALARS_FIRST, GROUP_SCALARS_END) &&
 	       backoffs_equal(&a->backoff, &b->backoff);
 }
 

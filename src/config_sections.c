@@ -39,7 +39,7 @@ static void *key_target(const struct key_spec *spec, struct section *section)
 static int parse_choice(const struct key_spec *spec, struct key_context *context, int *target,
 			const char *value, const char **error)
 {
-	for (const struct choice *choice = spec->choices; choice->name != NULL; choice++) {
+	for (const struct choice *choice = spec->choices; choice->name[0] != '\0'; choice++) {
 		if (strcmp(value, choice->name) == 0) {
 			*target = choice->value;
 			return 0;
@@ -47,8 +47,8 @@ static int parse_choice(const struct key_spec *spec, struct key_context *context
 	}
 	/* "expected a, b or c", from the table */
 	size_t used = (size_t)snprintf(context->message, sizeof context->message, "expected");
-	for (const struct choice *choice = spec->choices; choice->name != NULL; choice++) {
-		const char *separator = choice == spec->choices ? " " : choice[1].name ? ", " : " or ";
+	for (const struct choice *choice = spec->choices; choice->name[0] != '\0'; choice++) {
+		const char *separator = choice == spec->choices ? " " : choice[1].name[0] != '\0' ? ", " : " or ";
 		if (used < sizeof context->message)
 			used += (size_t)snprintf(context->message + used, sizeof context->message - used,
 						 "%s%s", separator, choice->name);

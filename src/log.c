@@ -266,16 +266,14 @@ void log_event(enum log_level level, const char *service, const char *event,
 	va_end(arguments);
 }
 
-#define LOG_SHORTHAND(function, level, event)                    \
-	void function(const char *format, ...)                   \
-	{                                                        \
-		va_list arguments;                               \
-		va_start(arguments, format);                     \
-		log_event_v(level, NULL, event, format, arguments); \
-		va_end(arguments);                               \
-	}
-
-LOG_SHORTHAND(log_error, LOG_LEVEL_ERROR, "error")
-LOG_SHORTHAND(log_warn, LOG_LEVEL_WARN, "warning")
-LOG_SHORTHAND(log_info, LOG_LEVEL_INFO, "info")
-LOG_SHORTHAND(log_debug, LOG_LEVEL_DEBUG, "debug")
+void log_at(enum log_level level, const char *format, ...)
+{
+	static const char events[][8] = {
+		[LOG_LEVEL_ERROR] = "error", [LOG_LEVEL_WARN] = "warning",
+		[LOG_LEVEL_INFO] = "info", [LOG_LEVEL_DEBUG] = "debug",
+	};
+	va_list arguments;
+	va_start(arguments, format);
+	log_event_v(level, NULL, events[level], format, arguments);
+	va_end(arguments);
+}

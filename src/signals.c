@@ -14,7 +14,9 @@
 #include "log.h"
 #include "util.h"
 
-static const char *const names[] = {
+/* Names without "SIG", in place (no pointers: 7 bytes a signal); "" for
+ * numbers without a name. */
+static const char names[][7] = {
 	[SIGHUP] = "HUP",   [SIGINT] = "INT",       [SIGQUIT] = "QUIT",   [SIGILL] = "ILL",
 	[SIGTRAP] = "TRAP", [SIGABRT] = "ABRT",     [SIGBUS] = "BUS",     [SIGFPE] = "FPE",
 	[SIGKILL] = "KILL", [SIGUSR1] = "USR1",     [SIGSEGV] = "SEGV",   [SIGUSR2] = "USR2",
@@ -52,7 +54,7 @@ int signal_from_name(const char *name)
 	if (ascii_ncasecmp(name, "SIG", 3) == 0)
 		name += 3;
 	for (int number = 1; number < (int)(sizeof names / sizeof names[0]); number++)
-		if (names[number] != NULL && ascii_casecmp(name, names[number]) == 0)
+		if (names[number][0] != '\0' && ascii_casecmp(name, names[number]) == 0)
 			return number;
 	for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
 		if (ascii_casecmp(name, aliases[i].alias) == 0)
@@ -80,7 +82,7 @@ const char *signal_name(int signal_number)
 {
 	static char buffer[24];
 	if (signal_number > 0 && signal_number < (int)(sizeof names / sizeof names[0]) &&
-	    names[signal_number] != NULL) {
+	    names[signal_number][0] != '\0') {
 		snprintf(buffer, sizeof buffer, "SIG%s", names[signal_number]);
 		return buffer;
 	}

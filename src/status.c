@@ -61,6 +61,14 @@ void json_append_string(struct strbuf *body, const char *text)
 	strbuf_append(body, "\"", 1);
 }
 
+static void json_string_or_null(struct strbuf *body, const char *text)
+{
+	if (text != NULL)
+		json_append_string(body, text);
+	else
+		strbuf_append(body, "null", 4);
+}
+
 /* --- what a service shows --- */
 
 static bool has_process(const struct service *service)
@@ -241,16 +249,9 @@ static void json_service(const struct service *service, int64_t now, struct strb
 		strbuf_printf(body, "{\"code\":%d,\"signal\":null}", service->last_exit.code);
 	strbuf_append(body, ",\"reason\":", 10);
 	service_reason(service, reason, sizeof reason);
-	if (reason[0] != '\0')
-		json_append_string(body, reason);
-	else
-		strbuf_append(body, "null", 4);
+	json_string_or_null(body, reason[0] != '\0' ? reason : NULL);
 	strbuf_append(body, ",\"status_text\":", 15);
-	const char *text = service_status_text(service);
-	if (text != NULL)
-		json_append_string(body, text);
-	else
-		strbuf_append(body, "null", 4);
+	json_string_or_null(body, service_status_text(service));
 	strbuf_append(body, "}", 1);
 }
 
@@ -259,10 +260,7 @@ static void json_group(const struct group *group, struct strbuf *body)
 	strbuf_append(body, "{\"name\":", 8);
 	json_append_string(body, group->config->name);
 	strbuf_append(body, ",\"group\":", 9);
-	if (group->parent != NULL)
-		json_append_string(body, group->parent->config->name);
-	else
-		strbuf_append(body, "null", 4);
+	json_string_or_null(body, group->parent != NULL ? group->parent->config->name : NULL);
 	strbuf_printf(body, ",\"state\":\"%s\",\"ready\":%s,\"restarts\":%u}",
 		      group_state_name(group->state), group->ready ? "true" : "false",
 		      group->restarts);
