@@ -755,7 +755,7 @@ def test_events_of_groups_and_tend(t):
     text = t.events(td, json_form=False)
     eq(t.ctl(td, ["stop", "web"]).returncode, 0, "stop web")
     ready = ev.wait_for(lambda e: e["kind"] == "group" and e["name"] == "web"
-                        and e["event"] == "ready", 5, "web not ready")
+                        and e["event"] == "ready" and not e["ready"], 5, "web not ready")
     eq((ready["ready"], ready["detail"]), (False, "not ready"), "web's readiness event")
     eq(set(ready), {"ts", "kind", "name", "event", "state", "ready", "restarts", "detail"},
        "a group event's fields")
