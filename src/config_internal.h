@@ -191,24 +191,26 @@ struct key_context {
 };
 
 /* One row of the key table, kept small: the table is the largest piece of
- * data in the binary. */
+ * data in the binary. 24 bytes: the name, the apply function or choices,
+ * and every small field packed into one 64-bit word. */
 struct key_spec {
 	const char *name;
-	unsigned char sections;         /* IN_ bits */
-	enum key_target target : 8;
-	enum key_kind kind : 8;
-	bool repeatable : 1;            /* env, env-file, include */
-	bool allow_empty : 1;           /* capabilities = (keep none) */
-	unsigned short offset;          /* of the field in the target */
 	union {
 		int (*apply)(struct key_context *context, void *target, const char *value,
 			     const char **error);   /* KIND_CUSTOM */
 		const struct choice *choices;   /* KIND_CHOICE: ends at an empty name */
 	};
-	int minimum, maximum;           /* integers, numbers and modes; a duration's
-					   minimum (ms: 0 or 1) only; for a limit,
-					   minimum is its LIMIT_ index */
+	enum key_kind kind : 3;
+	enum key_target target : 2;
+	unsigned sections : 3;          /* IN_ bits */
+	bool repeatable : 1;            /* env, env-file, include */
+	bool allow_empty : 1;           /* capabilities = (keep none) */
+	unsigned offset : 9;            /* of the field in the target */
+	/* integers, numbers and modes; a duration's minimum (ms: 0 or 1) only;
+	 * for a limit, minimum is its LIMIT_ index */
+	long minimum : 21, maximum : 21;
 };
+_Static_assert(sizeof(struct key_spec) == 24, "a key table row is 24 bytes");
 
 /* Every key of every section (config_keys.c). */
 extern const struct key_spec config_keys[];

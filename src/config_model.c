@@ -260,19 +260,16 @@ static bool outputs_equal(const struct output_setting *a, const struct output_se
 	return a->mode == b->mode && strings_equal(a->path, b->path);
 }
 
-static bool limit_arrays_equal(const struct config_limit *a, const struct config_limit *b)
-{
-	for (size_t i = 0; i < LIMIT_COUNT; i++)
-		if (a[i].set != b[i].set || (a[i].set && (a[i].value.rlim_cur != b[i].value.rlim_cur ||
-							  a[i].value.rlim_max != b[i].value.rlim_max)))
-			return false;
-	return true;
-}
-
+/* NULL is the same as no limit set. */
 static bool limits_equal(const struct config_limit *a, const struct config_limit *b)
 {
-	static const struct config_limit none[LIMIT_COUNT];
-	return limit_arrays_equal(a ? a : none, b ? b : none);
+	for (size_t i = 0; i < LIMIT_COUNT; i++) {
+		bool a_set = a != NULL && a[i].set, b_set = b != NULL && b[i].set;
+		if (a_set != b_set || (a_set && (a[i].value.rlim_cur != b[i].value.rlim_cur ||
+						 a[i].value.rlim_max != b[i].value.rlim_max)))
+			return false;
+	}
+	return true;
 }
 
 /* The bytes of [first, end) of a and b are equal. */
@@ -288,6 +285,12 @@ static bool span_equal(const void *a, const void *b, size_t first, size_t end)
 #define SERVICE_SCALARS_END (offsetof(struct config_service, autostart) + sizeof(bool))
 _Static_assert(SERVICE_SCALARS_END - SERVICE_SCALARS_FIRST == 12 * sizeof(int) + 10 * sizeof(bool),
 	       "config_service's int and bool settings are no longer one run");
+
+/* The durations from check-interval to stop-timeout: one run too. */
+#define SERVICE_TIMES_FIRST offsetof(struct config_service, check_interval_ms)
+#define SERVICE_TIMES_END (offsetof(struct config_service, stop_timeout_ms) + sizeof(int64_t))
+_Static_assert(SERVICE_TIMES_END - SERVICE_TIMES_FIRST == 5 * sizeof(int64_t),
+	       "config_service's durations are no longer one run");
 
 static bool identities_equal(const struct config_service *a, const struct config_service *b)
 {
@@ -312,10 +315,7 @@ static bool supervision_equal(const struct config_service *a, const struct confi
 		memcmp(a->success_codes, b->success_codes, a->success_count * sizeof(int)) == 0) &&
 	       backoffs_equal(&a->backoff, &b->backoff) && a->start_timeout_ms == b->start_timeout_ms &&
 	       vectors_equal(a->check_argv, b->check_argv) &&
-	       a->check_interval_ms == b->check_interval_ms &&
-	       a->check_timeout_ms == b->check_timeout_ms &&
-	       a->check_start_period_ms == b->check_start_period_ms &&
-	       a->watchdog_ms == b->watchdog_ms && a->stop_timeout_ms == b->stop_timeout_ms;
+	       span_equal(a, b, SERVICE_TIMES_FIRST, SERVICE_TIMES_END);
 }
 
 /* Names, origins and indices are not settings: the same service may move

@@ -61,15 +61,15 @@ static int parse_choice(const struct key_spec *spec, struct key_context *context
 static int out_of_range(const struct key_spec *spec, struct key_context *context,
 			const char **error)
 {
+	*error = context->message;
 	if (spec->kind == KIND_NUMBER)
 		snprintf(context->message, sizeof context->message, "must be between %d and %d",
-			 spec->minimum, spec->maximum);
+			 (int)spec->minimum, (int)spec->maximum);
 	else if (spec->kind == KIND_INTEGER)
 		snprintf(context->message, sizeof context->message, "must be %d or more",
-			 spec->minimum);
+			 (int)spec->minimum);
 	else
-		return *error = "must be more than 0", -1; /* a duration's minimum is 1 ms */
-	*error = context->message;
+		*error = "must be more than 0"; /* a duration's minimum is 1 ms */
 	return -1;
 }
 

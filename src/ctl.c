@@ -37,26 +37,25 @@ enum {
 enum arguments { NO_ARGS, NAMES_OPTIONAL, NAMES_REQUIRED, SIGNAL_AND_NAMES, JSON_ONLY };
 
 static const struct command {
-	const char *name;
 	enum arguments arguments;
 	bool json; /* takes --json */
-	const char *usage;
+	const char *usage; /* its first word is the command's name */
 	const char *help;
 } commands[] = {
-	{ "status", NAMES_OPTIONAL, true, "status [NAME...] [--json]",
+	{ NAMES_OPTIONAL, true, "status [NAME...] [--json]",
 	  "services and groups: state, pid, readiness, health, restarts" },
-	{ "tree", NO_ARGS, false, "tree", "the supervision tree, indented, with states" },
-	{ "start", NAMES_REQUIRED, false, "start NAME...", "start services or groups" },
-	{ "stop", NAMES_REQUIRED, false, "stop NAME...",
+	{ NO_ARGS, false, "tree", "the supervision tree, indented, with states" },
+	{ NAMES_REQUIRED, false, "start NAME...", "start services or groups" },
+	{ NAMES_REQUIRED, false, "stop NAME...",
 	  "stop services or groups and hold them stopped until start" },
-	{ "restart", NAMES_REQUIRED, false, "restart NAME...", "restart services or groups" },
-	{ "signal", SIGNAL_AND_NAMES, false, "signal SIG NAME...",
+	{ NAMES_REQUIRED, false, "restart NAME...", "restart services or groups" },
+	{ SIGNAL_AND_NAMES, false, "signal SIG NAME...",
 	  "send a signal (TERM, SIGHUP, 9, ...)" },
-	{ "reload", NO_ARGS, false, "reload", "reread the configuration and apply it" },
-	{ "shutdown", NO_ARGS, false, "shutdown", "stop everything and exit" },
-	{ "events", JSON_ONLY, true, "events [--json]",
+	{ NO_ARGS, false, "reload", "reread the configuration and apply it" },
+	{ NO_ARGS, false, "shutdown", "stop everything and exit" },
+	{ JSON_ONLY, true, "events [--json]",
 	  "stream state changes as they happen, until interrupted" },
-	{ "metrics", NO_ARGS, false, "metrics", "Prometheus text exposition" },
+	{ NO_ARGS, false, "metrics", "Prometheus text exposition" },
 };
 
 static void ctl_help(const char *program)
@@ -96,9 +95,11 @@ static int usage_error(const char *format, ...)
 
 static const struct command *find_command(const char *name)
 {
-	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-		if (strcmp(commands[i].name, name) == 0)
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
+		size_t length = strcspn(commands[i].usage, " ");
+		if (strlen(name) == length && strncmp(commands[i].usage, name, length) == 0)
 			return &commands[i];
+	}
 	return NULL;
 }
 
