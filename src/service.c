@@ -104,7 +104,12 @@ static void set_spawn_reason(struct service *service, enum service_reason reason
 const char *service_reason(const struct service *service, char *buffer, size_t size)
 {
 	char description[64];
-	switch ((enum service_reason)service->reason) {
+	enum service_reason reason = (enum service_reason)service->reason;
+	/* With check-action = none, the verdict is why a running service is
+	 * not ready. */
+	if (reason == REASON_NONE && service_health(service) == HEALTH_UNHEALTHY)
+		reason = REASON_UNHEALTHY;
+	switch (reason) {
 	case REASON_NONE:
 		snprintf(buffer, size, "%s", "");
 		break;
@@ -131,10 +136,17 @@ const char *service_reason(const struct service *service, char *buffer, size_t s
 		snprintf(buffer, size, "not ready within start-timeout (%lld ms)",
 			 (long long)service->config->start_timeout_ms);
 		break;
-	case REASON_UNHEALTHY:
-		snprintf(buffer, size, "unhealthy: %d health checks failed in a row",
-			 service->config->check_retries);
+	case REASON_UNHEALTHY: {
+		const char *output = service_check_output(service);
+		int length = snprintf(buffer, size, "unhealthy: %d health checks failed in a row%s%s",
+				      service->config->check_retries, output ? "; last output: " : "",
+				      output ? output : "");
+		/* One line: the check's output may hold newlines and tabs. */
+		for (int i = 0; i < length && (size_t)i < size; i++)
+			if ((unsigned char)buffer[i] < 0x20)
+				buffer[i] = ' ';
 		break;
+	}
 	case REASON_WATCHDOG:
 		if (service->reason_errno)
 			snprintf(buffer, size, "%s", "watchdog: WATCHDOG=trigger");

@@ -101,7 +101,7 @@ enum service_reason {
 
 /* The reason in words, in buffer ("" when there is none); REASON_SIZE
  * holds any of them whole. */
-enum { REASON_SIZE = 128 };
+enum { REASON_SIZE = 640 }; /* an unhealthy verdict with the check's last output */
 const char *service_reason(const struct service *service, char *buffer, size_t size);
 
 /* Initialise (no process yet) for config in group parent at index. */
