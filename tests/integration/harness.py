@@ -878,6 +878,40 @@ class T:
         return lines
 
 
+# ------------------------------------------------- tree mode: status --json
+
+def status_json(t, td, *names):
+    """`tendctl status --json [NAME...]` inside td's namespace, parsed; a
+    non-zero exit fails the test with tendctl's output."""
+    r = t.ctl(td, ["status", "--json"] + list(names))
+    if r.returncode != 0:
+        raise Fail("status --json %s exited %d: %s"
+                   % (" ".join(names), r.returncode, (r.stdout or "") + (r.stderr or "")))
+    return json.loads(r.stdout)
+
+
+def by_name(items):
+    """{name: object} of a status document's "services" or "groups"."""
+    return {x["name"]: x for x in items}
+
+
+def wait_status(t, td, predicate, what, timeout=10.0):
+    """Poll status --json until predicate(doc) is truthy; returns that doc.
+    At the deadline the failure quotes the last document."""
+    last = {}
+
+    def look():
+        r = t.ctl(td, ["status", "--json"])
+        if r.returncode != 0:
+            return None
+        last["doc"] = json.loads(r.stdout)
+        return last["doc"] if predicate(last["doc"]) else None
+    try:
+        return td.wait_until(look, timeout, what)
+    except Fail as e:
+        raise Fail("%s; last status: %s" % (e, json.dumps(last.get("doc"))[:2000]))
+
+
 # ------------------------------------------------- tree mode: tend's log lines
 # (appended for test_tree*.py)
 #

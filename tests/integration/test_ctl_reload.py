@@ -309,34 +309,17 @@ def _output(r):
     return (r.stdout or "") + (r.stderr or "")
 
 
-def _status(t, td):
-    r = _ctl(t, td, "status", "--json")
-    if r.returncode != 0:
-        raise Fail("status --json exited %d: %s" % (r.returncode, _output(r)))
-    return json.loads(r.stdout)
+# status --json through the harness (one definition for every module)
+_status = h.status_json
+_wait_status = h.wait_status
 
 
 def _services(doc):
-    return {s["name"]: s for s in doc["services"]}
+    return h.by_name(doc["services"])
 
 
 def _groups(doc):
-    return {g["name"]: g for g in doc["groups"]}
-
-
-def _wait_status(t, td, predicate, what, timeout_s=10.0):
-    last = {}
-
-    def look():
-        r = _ctl(t, td, "status", "--json")
-        if r.returncode != 0:
-            return None
-        last["doc"] = json.loads(r.stdout)
-        return last["doc"] if predicate(last["doc"]) else None
-    try:
-        return td.wait_until(look, timeout_s, what)
-    except Fail as e:
-        raise Fail("%s; last status: %s" % (e, json.dumps(last.get("doc"))[:2000]))
+    return h.by_name(doc["groups"])
 
 
 def _all_running(names):

@@ -3,7 +3,6 @@ ready, reason and status_text; the table's HEALTH column; the metrics'
 health series; the `health` event.  The health tests of their own read
 tend's log and the health files; a user reads these.
 """
-import json
 import os
 
 from harness import check, eq
@@ -22,22 +21,9 @@ time.sleep(1000)
 """
 
 
-def _status(t, td):
-    r = t.ctl(td, ["status", "--json"])
-    eq(r.returncode, 0, "status --json exit status (%s)" % r.stderr.strip())
-    return {s["name"]: s for s in json.loads(r.stdout)["services"]}
-
-
 def _wait_services(t, td, predicate, what, timeout=10.0):
-    last = {}
-
-    def look():
-        last["s"] = _status(t, td)
-        return last["s"] if predicate(last["s"]) else None
-    try:
-        return td.wait_until(look, timeout, what)
-    except h.Fail as e:
-        raise h.Fail("%s; last status: %s" % (e, json.dumps(last.get("s"), indent=1)))
+    doc = h.wait_status(t, td, lambda d: predicate(h.by_name(d["services"])), what, timeout)
+    return h.by_name(doc["services"])
 
 
 def test_status_json_health_reason_and_status_text(t):
