@@ -306,10 +306,12 @@ static int converse(const char *path, const char *request, size_t request_length
 		return unreachable(path, errno == EAGAIN || errno == EINPROGRESS
 						 ? "timed out (its listen backlog is full)"
 						 : strerror(errno));
-	if (send_all(fd, request, request_length) < 0) {
+	/* A send that finds the connection closed may still have a reply
+	 * waiting: tend refuses a stranger before it reads the request. */
+	if (send_all(fd, request, request_length) < 0 && !closed_early(errno)) {
 		int error = errno;
 		close(fd);
-		return unreachable(path, closed_early(error) ? CLOSED_EARLY : strerror(error));
+		return unreachable(path, strerror(error));
 	}
 	/* The header, and whatever of the body came with it. */
 	char buffer[PROTOCOL_HEADER_MAX + 4096];

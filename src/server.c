@@ -507,6 +507,17 @@ static void client_open(int fd)
 		server.clients->previous = client;
 	server.clients = client;
 	server.client_count++;
+	if (client->access == ACCESS_NONE) {
+		/* A stranger may do nothing: refused at once, before its
+		 * request is read, so it never holds one of the 128 places
+		 * for the 5 s a request may take (a 0666 socket must not let
+		 * strangers lock root out). */
+		struct strbuf body = { 0 };
+		explain_denial(client, &body);
+		log_refusal(client, "any command");
+		client_reply(client, REPLY_DENIED, &body);
+		return;
+	}
 	client_arm_timer(client);
 }
 

@@ -21,8 +21,6 @@
 
 int socket_file_apply(const struct socket_file *file, const struct socket_file_settings *settings)
 {
-	/* glibc applies AT_SYMLINK_NOFOLLOW through /proc; where it cannot,
-	 * the check just made stands. */
 	struct stat status;
 	if (lstat(file->path, &status) < 0 || !S_ISSOCK(status.st_mode) ||
 	    status.st_dev != file->device || status.st_ino != file->inode) {
@@ -36,9 +34,13 @@ int socket_file_apply(const struct socket_file *file, const struct socket_file_s
 			  (unsigned)group, strerror(errno));
 		return -1;
 	}
+	/* Never a chmod that follows a link: the path may have been swapped
+	 * for a symlink since the check (a writable directory), and root's
+	 * chmod would then open up its target. Where glibc cannot apply
+	 * AT_SYMLINK_NOFOLLOW (no /proc, no fchmodat2) the mode is not set. */
 	mode_t mode = (mode_t)settings->mode;
-	if (fchmodat(AT_FDCWD, file->path, mode, AT_SYMLINK_NOFOLLOW) < 0 &&
-	    (errno != EOPNOTSUPP || fchmodat(AT_FDCWD, file->path, mode, 0) < 0)) {
+	if ((status.st_mode & 07777) != mode &&
+	    fchmodat(AT_FDCWD, file->path, mode, AT_SYMLINK_NOFOLLOW) < 0) {
 		log_error("cannot set the mode of the control socket %s: %s", file->path,
 			  strerror(errno));
 		return -1;
