@@ -417,7 +417,10 @@ def test_child_own_process_group_in_tends_session(t):
 
 def test_child_environment_is_tends(t):
     td, child = _sleeping_child(t, env={"TEND_IT_MARK": "x y=z"})
-    cenv, tenv = h.environ(child), h.environ(td.pid)
+    # /proc/PID/exe names the new program a moment before execve has set
+    # up the new environment (empty until then): wait for it.
+    cenv = wait_until(lambda: h.environ(child), 5, "the child's environment after its exec")
+    tenv = h.environ(td.pid)
     eq(cenv.get("TEND_IT_MARK"), "x y=z", "TEND_IT_MARK in the child's environment")
     extra = sorted(set(cenv) - set(tenv))
     missing = sorted(set(tenv) - set(cenv))
