@@ -206,10 +206,12 @@ static int connect_to(const char *path)
 	return fd;
 }
 
-static int send_all(int fd, const char *data, size_t length)
+/* Write all of data to fd: with send() and MSG_NOSIGNAL for the socket (a
+ * closed peer is EPIPE, not a SIGPIPE), write() for standard output. */
+static int write_all(int fd, const char *data, size_t length, bool to_socket)
 {
 	while (length > 0) {
-		ssize_t n = send(fd, data, length, MSG_NOSIGNAL);
+		ssize_t n = to_socket ? send(fd, data, length, MSG_NOSIGNAL) : write(fd, data, length);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -243,21 +245,6 @@ static ssize_t read_bounded(int fd, char *buffer, size_t size, int timeout_ms)
 	}
 }
 
-static int write_all(int fd, const char *data, size_t length)
-{
-	while (length > 0) {
-		ssize_t n = write(fd, data, length);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		data += n;
-		length -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Copy the rest of the reply (already buffered bytes first) to out: at
  * most remaining bytes, or until the end for a stream (remaining < 0). */
 static int copy_body(int fd, int out, const char *buffered, size_t buffered_length,
@@ -265,7 +252,7 @@ static int copy_body(int fd, int out, const char *buffered, size_t buffered_leng
 {
 	if (remaining >= 0 && (long long)buffered_length > remaining)
 		buffered_length = (size_t)remaining;
-	if (write_all(out, buffered, buffered_length) < 0)
+	if (write_all(out, buffered, buffered_length, false) < 0)
 		return -1;
 	if (remaining >= 0)
 		remaining -= (long long)buffered_length;
@@ -282,7 +269,7 @@ static int copy_body(int fd, int out, const char *buffered, size_t buffered_leng
 				n == 0 ? "the connection closed early" : strerror(errno));
 			return -1;
 		}
-		if (write_all(out, buffer, (size_t)n) < 0)
+		if (write_all(out, buffer, (size_t)n, false) < 0)
 			return -1;
 		if (remaining > 0)
 			remaining -= n;
@@ -308,7 +295,7 @@ static int converse(const char *path, const char *request, size_t request_length
 						 : strerror(errno));
 	/* A send that finds the connection closed may still have a reply
 	 * waiting: tend refuses a stranger before it reads the request. */
-	if (send_all(fd, request, request_length) < 0 && !closed_early(errno)) {
+	if (write_all(fd, request, request_length, true) < 0 && !closed_early(errno)) {
 		int error = errno;
 		close(fd);
 		return unreachable(path, strerror(error));

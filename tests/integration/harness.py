@@ -895,6 +895,21 @@ def by_name(items):
     return {x["name"]: x for x in items}
 
 
+def services_of(doc):
+    """{name: service} of a status --json document."""
+    return by_name(doc["services"])
+
+
+def groups_of(doc):
+    """{name: group} of a status --json document."""
+    return by_name(doc["groups"])
+
+
+def ctl_output(r):
+    """What a tendctl run printed, stdout then stderr (for messages)."""
+    return (r.stdout or "") + (r.stderr or "")
+
+
 def wait_status(t, td, predicate, what, timeout=10.0):
     """Poll status --json until predicate(doc) is truthy; returns that doc.
     At the deadline the failure quotes the last document."""

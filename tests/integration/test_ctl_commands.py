@@ -21,21 +21,10 @@ def _ctl(t, td, *args, timeout=10.0):
     return t.ctl(td, list(args), timeout=timeout)
 
 
-def _output(r):
-    return (r.stdout or "") + (r.stderr or "")
-
-
-# status --json through the harness (one definition for every module)
-_status = h.status_json
-_wait_status = h.wait_status
-
-
-def _services(doc):
-    return h.by_name(doc["services"])
-
-
-def _groups(doc):
-    return h.by_name(doc["groups"])
+# tendctl output and status --json through the harness (one definition
+# for every module)
+_output, _services, _groups = h.ctl_output, h.services_of, h.groups_of
+_status, _wait_status = h.status_json, h.wait_status
 
 
 def _wait_state(t, td, name, state, timeout=10.0):
