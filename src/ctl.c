@@ -245,13 +245,41 @@ static ssize_t read_bounded(int fd, char *buffer, size_t size, int timeout_ms)
 	}
 }
 
+/* The start of an event stream's last whole line, to tell how it ended:
+ * tend's own "exit" event is always its last (tend(8)). */
+struct stream_tail {
+	char line[128]; /* the line being read (its start) */
+	size_t length;
+	bool last_was_exit;
+};
+
+static void stream_tail_feed(struct stream_tail *tail, const char *data, size_t length)
+{
+	for (size_t i = 0; i < length; i++) {
+		if (data[i] != '\n') {
+			if (tail->length < sizeof tail->line - 1)
+				tail->line[tail->length++] = data[i];
+			continue;
+		}
+		tail->line[tail->length] = '\0';
+		/* text: "TS tend exit: ..."; json: ...,"kind":"tend","event":"exit",... */
+		const char *text = strchr(tail->line, ' ');
+		tail->last_was_exit = (text != NULL && strncmp(text, " tend exit", 10) == 0) ||
+				      strstr(tail->line, "\"kind\":\"tend\",\"event\":\"exit\"") != NULL;
+		tail->length = 0;
+	}
+}
+
 /* Copy the rest of the reply (already buffered bytes first) to out: at
- * most remaining bytes, or until the end for a stream (remaining < 0). */
+ * most remaining bytes, or until the end for a stream (remaining < 0),
+ * whose lines pass through tail. */
 static int copy_body(int fd, int out, const char *buffered, size_t buffered_length,
-		     long long remaining, int timeout_ms)
+		     long long remaining, int timeout_ms, struct stream_tail *tail)
 {
 	if (remaining >= 0 && (long long)buffered_length > remaining)
 		buffered_length = (size_t)remaining;
+	if (tail != NULL)
+		stream_tail_feed(tail, buffered, buffered_length);
 	if (write_all(out, buffered, buffered_length, false) < 0)
 		return -1;
 	if (remaining >= 0)
@@ -269,6 +297,8 @@ static int copy_body(int fd, int out, const char *buffered, size_t buffered_leng
 				n == 0 ? "the connection closed early" : strerror(errno));
 			return -1;
 		}
+		if (tail != NULL)
+			stream_tail_feed(tail, buffer, (size_t)n);
 		if (write_all(out, buffer, (size_t)n, false) < 0)
 			return -1;
 		if (remaining > 0)
@@ -333,10 +363,17 @@ static int converse(const char *path, const char *request, size_t request_length
 	size_t rest_length = have - header_length - 1;
 	/* A stream is followed as long as tend sends it. */
 	int out = code == 0 ? STDOUT_FILENO : STDERR_FILENO;
-	int result = copy_body(fd, out, rest, rest_length, length, length < 0 ? -1 : REPLY_WAIT_MS);
+	struct stream_tail tail = { .length = 0 };
+	int result = copy_body(fd, out, rest, rest_length, length, length < 0 ? -1 : REPLY_WAIT_MS,
+			       length < 0 ? &tail : NULL);
 	close(fd);
 	if (result < 0 && code == 0)
 		return EXIT_UNREACHABLE; /* the reply broke off: tend did not answer */
+	if (length < 0 && !tail.last_was_exit) {
+		fprintf(stderr, "tendctl: the event stream ended before tend exited: tend dropped "
+				"this reader (it fell behind) or was killed\n");
+		return EXIT_UNREACHABLE;
+	}
 	return code;
 }
 

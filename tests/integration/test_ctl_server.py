@@ -746,6 +746,32 @@ def test_tendctl_events_until_tend_exits(t):
     check(" tend shutdown" in rest and " tend exit: exit status 0" in rest, rest)
 
 
+@h.timeout(40)
+def test_tendctl_events_dropped_says_so(t):
+    """`tendctl events` whose stdout nobody reads falls behind, tend drops
+    it, and once its output is read it says why the stream ended and exits
+    3 instead of 0 as if tend had exited."""
+    td = t.tree("[service:spammer]\nready = notify\ncommand = %s\n"
+                % " ".join(t.py("spammer.py", SPAMMER)))
+    _wait_socket(t)
+    td.wait_for_log(r"ready spammer", 5)
+    proc = td.spawn_in_ns([t.binary, "ctl", "-s", _sock(t), "events"],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    td.wait_for_log(r"dropped the events subscriber", 25)
+    out = b""
+    deadline = time.monotonic() + 10
+    while proc.poll() is None:  # drain its stdout so it can end
+        check(time.monotonic() < deadline, "tendctl events did not end")
+        ready, _, _ = select.select([proc.stdout], [], [], 0.2)
+        if ready:
+            out += os.read(proc.stdout.fileno(), 65536)
+    eq(proc.returncode, 3, "a dropped tendctl events exits 3")
+    err = proc.stderr.read().decode()
+    check("the event stream ended before tend exited" in err, err)
+    check(b" service spammer status " in out, "it printed the events it got")
+    check(td.running(), "tend runs on")
+
+
 def test_reload_applies_socket_mode_and_groups(t):
     _open_socket_dir(t)
     ini = t.write_ini(SLEEPER)
