@@ -694,3 +694,30 @@ def test_reload_applies_log_level_and_socket_mode(t):
     td.wait_for_log(r"tend warn reload: heartbeat changed", 5, start=mark)
     check(not [l for l in td.log[mark:] if " info " in l or " debug " in l],
           "at log-level warn no info lines: %s" % td.log[mark:])
+
+
+@timeout(40)
+def test_ctl_reload_adds_back_a_group_still_stopping(t):
+    """A group removed, then added again while its service's old process
+    is still stopping: the service's new process starts once the old one
+    is gone, never beside it."""
+    cmd = " ".join(t.py("ignore_term.py", IGNORE_TERM) + [t.path("slow.pid")])
+    with_g = ("[service:a]\ncommand = sleep 1001\n[group:g]\n"
+              "[service:g/slow]\ncommand = %s\nstop-timeout = 3s\n" % cmd)
+    td = t.tree(with_g)
+    _wait_status(t, td, _all_running(["g/slow", "a"]), "running")
+    t.wait_file("slow.pid", 5)
+    slow = td.host_pid(int(t.read("slow.pid")))
+    os.unlink(t.path("slow.pid"))
+    t.write_ini("[service:a]\ncommand = sleep 1001\n")
+    check("removed" in _reload(t, td).stdout, "g removed")
+    t.write_ini(with_g)
+    r = _reload(t, td)
+    check(" added" in r.stdout, _output(r))
+    check(h.alive(slow), "the old process is still there (it ignores SIGTERM)")
+    doc = _status(t, td)
+    eq(_services(doc)["g/slow"]["state"], "stopping", "g/slow is back, still stopping")
+    check(not os.path.exists(t.path("slow.pid")), "no second g/slow beside the old one")
+    _wait_status(t, td, _all_running(["g/slow"]), "g/slow runs again", 10)
+    check(not h.alive(slow), "the old process is gone (SIGKILL at stop-timeout)")
+    t.wait_file("slow.pid", 5)
