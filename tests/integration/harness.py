@@ -503,13 +503,19 @@ class Tend:
 
     def child(self, timeout=5.0, exe_path=None, cmdline=None):
         """Host pid of tend's first child; with exe_path, wait until it has
-        exec'd that program; with cmdline, until its argv matches that regex."""
+        exec'd that program; with cmdline, until its argv matches that regex.
+        /proc/PID/exe names the new program a moment before execve closes
+        the close-on-exec fds; the name (comm) changes from tend's after
+        that: the exec is waited for until then."""
         want = os.path.realpath(exe_path) if exe_path else None
         rx = re.compile(cmdline) if cmdline else None
+        mine = stat(self.pid)
 
         def look():
             for c in children(self.pid):
                 if want is not None and exe(c) != want:
+                    continue
+                if want is not None and mine is not None and (stat(c) or mine).comm == mine.comm:
                     continue
                 if rx is not None and not rx.search(" ".join(globals()["cmdline"](c))):
                     continue
