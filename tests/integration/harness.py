@@ -252,6 +252,19 @@ def fds(pid):
         raise Fail("cannot list fds of pid %d" % pid)
 
 
+def wait_fds(pid, want, what, timeout=5.0):
+    """Wait until pid has exactly the fds `want`; else fail with the ones it
+    has. A program's own start may hold an fd for a moment (the dynamic
+    loader opens each library as fd 3, maps it, closes it), while an fd it
+    was handed stays open."""
+    deadline = time.monotonic() + timeout
+    have = fds(pid)
+    while have != want and time.monotonic() < deadline:
+        time.sleep(0.01)
+        have = fds(pid)
+    eq(have, want, what)
+
+
 def pid_ns(pid):
     try:
         return os.readlink("/proc/%d/ns/pid" % pid)

@@ -405,7 +405,7 @@ def test_child_has_only_fds_0_1_2(t):
         os.close(fd)
         if extra != fd:
             os.close(extra)
-    eq(h.fds(child), [0, 1, 2], "open fds of the child (tend got an extra fd 9)")
+    h.wait_fds(child, [0, 1, 2], "open fds of the child (tend got an extra fd 9)")
 
 
 def test_child_own_process_group_in_tends_session(t):

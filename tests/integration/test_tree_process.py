@@ -34,7 +34,7 @@ def test_service_has_only_fds_0_1_2_and_stdin_dev_null(t):
         if fd != 9:
             os.close(9)
     t.note("tend's fds: %s" % h.fds(td.pid))
-    eq(h.fds(svc), [0, 1, 2], "open fds of the service (tend got an extra fd 9)")
+    h.wait_fds(svc, [0, 1, 2], "open fds of the service (tend got an extra fd 9)")
     eq(os.readlink("/proc/%d/fd/0" % svc), "/dev/null", "the service's stdin")
 
 
