@@ -252,6 +252,21 @@ def fds(pid):
         raise Fail("cannot list fds of pid %d" % pid)
 
 
+# The start of a service script (Python) that speaks sd_notify: it defines
+# notify_socket(), a datagram socket connected to $NOTIFY_SOCKET (a name
+# starting with @ is in the abstract namespace).
+NOTIFY_CLIENT = r"""
+import os, socket
+def notify_socket():
+    address = os.environ["NOTIFY_SOCKET"]
+    if address.startswith("@"):
+        address = "\0" + address[1:]
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.connect(address)
+    return sock
+"""
+
+
 def wait_fds(pid, want, what, timeout=5.0):
     """Wait until pid has exactly the fds `want`; else fail with the ones it
     has. A program's own start may hold an fd for a moment (the dynamic

@@ -477,13 +477,9 @@ def test_status_over_1000_services(t):
 
 # ------------------------------------------------------- reasons and escaping
 
-NOTIFIER = r"""
-import os, socket, time
-addr = os.environ["NOTIFY_SOCKET"]
-if addr.startswith("@"):
-    addr = "\0" + addr[1:]
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.sendto(b'READY=1\nSTATUS=say "hi" \\ back\x7f caf\xc3\xa9 bad\xff end', addr)
+NOTIFIER = h.NOTIFY_CLIENT + r"""
+import time
+notify_socket().send(b'READY=1\nSTATUS=say "hi" \\ back\x7f caf\xc3\xa9 bad\xff end')
 time.sleep(1000)
 """
 

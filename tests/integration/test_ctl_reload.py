@@ -495,13 +495,9 @@ def test_ctl_reload_event_and_removed_service_events(t):
                                                   if e.get("kind") == "group"])
 
 
-NOTIFY = r"""
-import os, socket, time
-addr = os.environ["NOTIFY_SOCKET"]
-if addr.startswith("@"):
-    addr = "\0" + addr[1:]
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.sendto(b"STATUS=up after reload\nREADY=1", addr)
+NOTIFY = h.NOTIFY_CLIENT + r"""
+import time
+notify_socket().send(b"STATUS=up after reload\nREADY=1")
 while True:
     time.sleep(1)
 """

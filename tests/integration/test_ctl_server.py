@@ -443,13 +443,9 @@ def test_client_limit_is_128(t):
     td.wait_until(lambda: _fd_count(td) == baseline, 5, "fds back to %d" % baseline)
 
 
-SPAMMER = r"""
-import os, socket, time
-address = os.environ["NOTIFY_SOCKET"]
-if address.startswith("@"):
-    address = "\0" + address[1:]
-sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-sock.connect(address)
+SPAMMER = h.NOTIFY_CLIENT + r"""
+import time
+sock = notify_socket()
 sock.send(b"READY=1")
 n = 0
 while True:
@@ -692,13 +688,9 @@ def test_out_of_fds_pauses_accepting_without_spinning(t):
     check(td.running(), "tend runs")
 
 
-STATUS_SENDER = r"""
-import os, socket, sys, time
-address = os.environ["NOTIFY_SOCKET"]
-if address.startswith("@"):
-    address = "\0" + address[1:]
-sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-sock.connect(address)
+STATUS_SENDER = h.NOTIFY_CLIENT + r"""
+import sys, time
+sock = notify_socket()
 sock.send(b"READY=1")
 open(sys.argv[1], "w").write("up")
 while not os.path.exists(sys.argv[2]):

@@ -9,14 +9,9 @@ from harness import check, eq
 import harness as h
 
 
-NOTIFIER = r"""
-import os, socket, time
-addr = os.environ["NOTIFY_SOCKET"]
-if addr.startswith("@"):
-    addr = "\0" + addr[1:]
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.connect(addr)
-s.send(b'READY=1\nSTATUS=serving 3 clients, "quoted"')
+NOTIFIER = h.NOTIFY_CLIENT + r"""
+import time
+notify_socket().send(b'READY=1\nSTATUS=serving 3 clients, "quoted"')
 time.sleep(1000)
 """
 
